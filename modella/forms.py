@@ -1,0 +1,63 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from modella.models import UserSettings
+
+
+class OwnerCreationForm(UserCreationForm):
+    class Meta:
+        model = get_user_model()
+        fields = ("username",)
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=False)
+        user.is_staff = True
+        user.is_superuser = True
+        if commit:
+            user.save()
+        return user
+
+
+class SettingsForm(forms.ModelForm):
+    """Preferences plus the two write-only token fields: blank keeps the saved token."""
+
+    hf_token = forms.CharField(
+        label=_("Hugging Face token"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Needed for gated and private repositories. Leave blank to keep the saved token."),
+    )
+    civitai_token = forms.CharField(
+        label=_("Civitai API key"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Needed for models that require a login. Leave blank to keep the saved key."),
+    )
+    clear_hf_token = forms.BooleanField(label=_("Remove the saved Hugging Face token"), required=False)
+    clear_civitai_token = forms.BooleanField(label=_("Remove the saved Civitai API key"), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    class Meta:
+        model = UserSettings
+        fields = ("language", "theme", "show_featured", "nsfw_level", "nsfw_blur")
+        labels = {
+            "theme": _("Theme"),
+            "show_featured": _("Show featured models"),
+            "nsfw_level": _("Highest content rating to show"),
+            "nsfw_blur": _("Blur images above that rating instead of hiding them"),
+        }
+
+    def save(self, commit: bool = True):
+        obj = super().save(commit=False)
+        if self.cleaned_data.get("clear_hf_token"):
+            obj.hf_token = ""
+        elif self.cleaned_data.get("hf_token"):
+            obj.hf_token = self.cleaned_data["hf_token"].strip()
+        if self.cleaned_data.get("clear_civitai_token"):
+            obj.civitai_token = ""
+        elif self.cleaned_data.get("civitai_token"):
+            obj.civitai_token = self.cleaned_data["civitai_token"].strip()
+        if obj.show_featured:
+            obj.featured_dismissed_at = None
+        if commit:
+            obj.save()
+        return obj

@@ -1,0 +1,7 @@
+"""Site-wide background tasks (Django-Q2 entry points)."""
+
+from modella import health
+
+
+def heartbeat() -> None:
+    health.beat("worker")

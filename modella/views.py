@@ -1,0 +1,94 @@
+"""Site-wide pages: the first-run owner account, Settings, theme and language switches."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from catalog.models import ModelRepository, ModelVariant
+from modella.forms import OwnerCreationForm, SettingsForm
+from modella.models import UserSettings
+
+
+def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The Models page: every repository in the catalog with its variants."""
+    repositories = ModelRepository.objects.prefetch_related(
+        Prefetch("variants", queryset=ModelVariant.objects.order_by("size"))
+    ).order_by("repo")
+    page = Paginator(repositories, 20).get_page(request.GET.get("page"))
+    return render(request, "modella/home.html", {"page": page})
+
+
+def first_run(request: HttpRequest) -> HttpResponse:
+    """Create the owner account. Exists only while there is no user at all."""
+    if get_user_model().objects.exists():
+        return redirect("home")
+    form = OwnerCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        UserSettings.objects.create(user=user, language=request.LANGUAGE_CODE)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to Modella. Your owner account is ready."))
+        return redirect("home")
+    return render(request, "modella/first_run.html", {"form": form})
+
+
+@login_required
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user_settings = UserSettings.for_user(request.user)
+    form = SettingsForm(request.POST or None, instance=user_settings)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, _("Settings saved."))
+        response = redirect("settings")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, saved.language, max_age=settings.LANGUAGE_COOKIE_AGE)
+        return response
+    return render(
+        request,
+        "modella/settings.html",
+        {
+            "form": form,
+            "hf_token_set": bool(user_settings.hf_token_encrypted),
+            "civitai_token_set": bool(user_settings.civitai_token_encrypted),
+            "env_hf_token": bool(settings.HF_TOKEN),
+            "env_civitai_token": bool(settings.CIVITAI_TOKEN),
+        },
+    )
+
+
+@login_required
+@require_POST
+def set_theme(request: HttpRequest) -> HttpResponse:
+    user_settings = UserSettings.for_user(request.user)
+    choice = request.POST.get("theme")
+    if choice not in UserSettings.Theme.values:
+        choice = "light" if user_settings.theme == "dark" else "dark"
+    user_settings.theme = choice
+    user_settings.save(update_fields=["theme"])
+    return redirect(_safe_next(request))
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (cookie) plus the signed-in user's saved choice."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        UserSettings.objects.update_or_create(user=request.user, defaults={"language": language})
+    return response

@@ -1,0 +1,73 @@
+"""Fixtures shared by the whole suite.
+
+Service-dependent tests (PostgreSQL, Redis) are marked `services`; they skip when the service is
+missing, except when MODELLA_REQUIRE_SERVICES=1 (CI), where a missing service is a failure.
+"""
+
+import os
+import socket
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+
+REQUIRE_SERVICES = os.environ.get("MODELLA_REQUIRE_SERVICES") == "1"
+
+
+def service_available(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip the calling test when a service is down, unless CI demands it."""
+    if service_available(host, port):
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{name} is required (MODELLA_REQUIRE_SERVICES=1) but not reachable on {host}:{port}")
+    pytest.skip(f"{name} is not running on {host}:{port}")
+
+
+@pytest.fixture(autouse=True)
+def models_dir(settings, tmp_path):
+    """Every test gets its own empty models directory."""
+    path = tmp_path / "models"
+    path.mkdir()
+    settings.MODELS_DIR = path
+    return path
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="owner", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="someone-else")
+
+
+@pytest.fixture
+def logged_in_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def api_client(user):
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+try:  # the hub emulator's fixtures (tests/fakehub)
+    from tests.fakehub.fixtures import *  # noqa: F401,F403
+except ImportError:  # pragma: no cover - only while the emulator is being written
+    pass
