@@ -14,4 +14,6 @@ class ModellaConfig(AppConfig):
     verbose_name = _("Modella")
 
     def ready(self) -> None:
+        from modella import security  # noqa: F401  (connects the login-failure receiver)
+
         post_migrate.connect(_ensure_schedules, sender=self)

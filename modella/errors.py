@@ -56,3 +56,8 @@ class UpstreamUnavailable(ModellaError):
 class RateLimited(ModellaError):
     code, status = "rate_limited", 429
     default_message = _("The hub is limiting requests. Try again in a few minutes.")
+
+
+class InvalidFileName(ModellaError):
+    code, status = "invalid_file_name", 400
+    default_message = _("This file name is not allowed: it would leave the models directory or is not a valid name.")

@@ -1,10 +1,26 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from modella import security
 from modella.models import UserSettings
+
+
+class LoginForm(AuthenticationForm):
+    """The login form, refusing further attempts for a while after repeated failures."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = security.client_ip(self.request)
+        if security.is_locked_out(username, ip):
+            raise forms.ValidationError(
+                security.LOCKOUT_MESSAGE % {"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60}, code="locked_out"
+            )
+        cleaned = super().clean()
+        security.clear_failures(username, ip)
+        return cleaned
 
 
 class OwnerCreationForm(UserCreationForm):

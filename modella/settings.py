@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "modella.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -203,6 +204,8 @@ SNAPSHOT_MINUTES = envint("MODELLA_SNAPSHOT_MINUTES", 60, minimum=1)
 
 # --- Auth ----------------------------------------------------------------------------------------
 LOGIN_URL = "login"
+LOGIN_MAX_FAILURES = envint("MODELLA_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = envint("MODELLA_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from modella import api, views
+from modella.forms import LoginForm
 
 api_v1 = [
     path("status", api.status_view, name="status"),
@@ -24,9 +25,9 @@ urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
     path("settings/theme/", views.set_theme, name="set_theme"),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="api_docs"),
 ]
