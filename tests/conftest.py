@@ -67,7 +67,4 @@ def api_client(user):
     return api
 
 
-try:  # the hub emulator's fixtures (tests/fakehub)
-    from tests.fakehub.fixtures import *  # noqa: F401,F403
-except ImportError:  # pragma: no cover - only while the emulator is being written
-    pass
+from tests.fakehub.fixtures import fakehub, fakehub_session  # noqa: E402,F401  (the hub emulator)

@@ -1,0 +1,1 @@
+from tests.fakehub.fixtures import fakehub, fakehub_session  # noqa: F401
