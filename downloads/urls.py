@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from downloads import views
 
 app_name = "downloads"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:job_id>/cancel/", views.cancel, name="cancel"),
+    path("<int:job_id>/retry/", views.retry, name="retry"),
+    path("<int:job_id>/pause/", views.pause, name="pause"),
+    path("<int:job_id>/resume/", views.resume, name="resume"),
+    path("<int:job_id>/priority/", views.priority, name="priority"),
+]

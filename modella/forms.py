@@ -77,3 +77,38 @@ class SettingsForm(forms.ModelForm):
         if commit:
             obj.save()
         return obj
+
+
+class LookupForm(forms.Form):
+    """The Download model dialog's input: a repo name, a Hub or Civitai URL, or a file link."""
+
+    input = forms.CharField(
+        label=_("Repository or link"), max_length=2048,
+        help_text=_("For example TheBloke/Llama-2-7B-Chat-GGUF, a Hugging Face URL or file link, or a Civitai URL."),
+    )
+
+    def clean_input(self):
+        from catalog import resolve
+        from modella.errors import InvalidInput
+
+        try:
+            return resolve.parse(self.cleaned_data["input"])
+        except InvalidInput as exc:
+            raise forms.ValidationError(str(exc.message), code="invalid_input") from None
+
+
+class DownloadForm(forms.Form):
+    """The variant and priority chosen in the Download model dialog."""
+
+    PRIORITIES = [("low", _("Low")), ("normal", _("Normal")), ("high", _("High")), ("urgent", _("Urgent"))]
+
+    variant = forms.ModelChoiceField(
+        queryset=None, label=_("File"), error_messages={"required": _("Choose a file to download.")}
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=PRIORITIES, initial="normal")
+
+    def __init__(self, *args, **kwargs):
+        from catalog.models import ModelVariant
+
+        super().__init__(*args, **kwargs)
+        self.fields["variant"].queryset = ModelVariant.objects.select_related("repository")

@@ -4,9 +4,17 @@
 Functions are plain and take no arguments; minutes are the interval.
 """
 
+from django.conf import settings
+
 # (function path, every N minutes)
 SCHEDULES: list[tuple[str, int]] = [
     ("modella.tasks.heartbeat", 1),
+    ("catalog.tasks.check_updates", 6 * 60),
+    ("catalog.tasks.queue_early_access_ended", 10),
+    ("downloads.tasks.recover", 1),
+    ("downloads.tasks.cleanup_history", 24 * 60),
+    ("storage.tasks.take_snapshot", settings.SNAPSHOT_MINUTES),
+    ("storage.tasks.thin_snapshots", 60),
 ]
 
 

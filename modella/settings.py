@@ -5,6 +5,7 @@ MODELLA_DATA_DIR). Bad values fail loudly at start-up rather than being guessed 
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -130,8 +131,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "modella.sqlite3",
-            # A file, not :memory:, so that Django-Q2 worker processes started by tests share it.
-            "TEST": {"NAME": str(DATA_DIR / "test-modella.sqlite3")},
+            # A file, not :memory:, so that Django-Q2 worker processes forked by tests share it;
+            # one per test run, so that two runs at once do not share it.
+            "TEST": {"NAME": str(DATA_DIR / f"test-modella-{os.getpid()}.sqlite3")},
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -216,11 +218,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- API -----------------------------------------------------------------------------------------
+# Writes (POST/PATCH/PUT/DELETE) per user, e.g. "600/minute"; empty turns throttling off.
+API_WRITE_RATE = envstr("MODELLA_API_WRITE_RATE", "600/minute")
+if API_WRITE_RATE and not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_WRITE_RATE):
+    raise ImproperlyConfigured(f"MODELLA_API_WRITE_RATE must look like 600/minute, got {API_WRITE_RATE!r}")
 REST_FRAMEWORK = {
+    # Token first: an anonymous client gets 401 with `WWW-Authenticate: Token` rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["modella.drf.WriteRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "modella.drf.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -236,6 +244,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and the docs need a signed-in user, like every other endpoint.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "modella.drf.postprocess_schema"],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Internationalisation ------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from modella import api, views
+from modella import api, pages, views
 from modella.forms import LoginForm
 
 api_v1 = [
@@ -16,7 +17,18 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", pages.home, name="home"),
+    path("models/strip/", pages.storage_strip, name="storage_strip"),
+    path("models/queue/", pages.queue_overlay, name="queue_overlay"),
+    path("models/add/", pages.add_model, name="add_model"),
+    path("models/info/<path:repo>", pages.model_details, name="model_details"),
+    path("models/variants/<int:pk>/download/", pages.download_variant, name="download_variant"),
+    path("models/variants/<int:pk>/delete/", pages.delete_variant, name="delete_variant"),
+    path("models/jobs/<int:pk>/<slug:action>/", pages.job_action, name="job_action"),
+    path("featured/<slug:slug>/try/", pages.featured_try, name="featured_try"),
+    path("featured/dismiss/", pages.featured_dismiss, name="featured_dismiss"),
+    path("onboarding/", pages.onboarding, name="onboarding"),
+    path("notices/", pages.notices, name="notices"),
     path("discover/", include("catalog.urls")),
     path("downloads/", include("downloads.urls")),
     path("storage/", include("storage.urls")),
@@ -24,10 +36,18 @@ urlpatterns = [
     path("welcome/", views.first_run, name="first_run"),
     path("settings/", views.settings_view, name="settings"),
     path("settings/theme/", views.set_theme, name="set_theme"),
+    path("settings/api-token/", views.api_token, name="api_token"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="api_docs"),
+    # A page for people: anonymous visitors are sent to the login page like everywhere else.
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="api_docs"),
 ]
+
+# The API's error format for /api/ paths, Django's pages elsewhere (modella.drf).
+handler400 = "modella.drf.bad_request"
+handler403 = "modella.drf.permission_denied"
+handler404 = "modella.drf.page_not_found"
+handler500 = "modella.drf.server_error"

@@ -1,19 +1,20 @@
-"""Site-wide pages: the first-run owner account, Settings, theme and language switches."""
+"""Site-wide pages: the first-run owner account, Settings, theme and language switches.
+
+The Models page and its dialogs live in modella/pages.py."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from rest_framework.authtoken.models import Token
 
-from catalog.models import ModelRepository, ModelVariant
 from modella.forms import OwnerCreationForm, SettingsForm
 from modella.models import UserSettings
 
@@ -23,16 +24,6 @@ def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The Models page: every repository in the catalog with its variants."""
-    repositories = ModelRepository.objects.prefetch_related(
-        Prefetch("variants", queryset=ModelVariant.objects.order_by("size"))
-    ).order_by("repo")
-    page = Paginator(repositories, 20).get_page(request.GET.get("page"))
-    return render(request, "modella/home.html", {"page": page})
 
 
 def first_run(request: HttpRequest) -> HttpResponse:
@@ -59,6 +50,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         response = redirect("settings")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, saved.language, max_age=settings.LANGUAGE_COOKIE_AGE)
         return response
+    token = Token.objects.filter(user=request.user).first()
     return render(
         request,
         "modella/settings.html",
@@ -68,8 +60,43 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "civitai_token_set": bool(user_settings.civitai_token_encrypted),
             "env_hf_token": bool(settings.HF_TOKEN),
             "env_civitai_token": bool(settings.CIVITAI_TOKEN),
+            "models_dir": settings.MODELS_DIR,
+            "models_dir_problem": _models_dir_problem(settings.MODELS_DIR),
+            "max_concurrent_downloads": settings.MAX_CONCURRENT_DOWNLOADS,
+            "api_token": token,
+            "api_curl_example": f'curl -H "Authorization: Token {token.key}" '
+                                f'{request.build_absolute_uri(reverse("api:status"))}' if token else "",
         },
     )
+
+
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    """Create or regenerate the user's API token. GET asks for confirmation (the old token stops
+    working at once); POST does it."""
+    existing = Token.objects.filter(user=request.user).first()
+    if request.method != "POST":
+        return render(request, "modella/api_token_confirm.html", {"api_token": existing})
+    Token.objects.filter(user=request.user).delete()
+    Token.objects.create(user=request.user)
+    if existing:
+        messages.success(request, _("A new API token was created. The old one no longer works."))
+    else:
+        messages.success(request, _("Your API token was created."))
+    return redirect(reverse("settings") + "#api-token-title")
+
+
+def _models_dir_problem(path) -> str:
+    """Why the models directory cannot be used ("" when it exists and is writable)."""
+    import os
+
+    if not path.exists():
+        return _("The folder does not exist. Create it, or set MODELLA_MODELS_DIR to an existing folder.")
+    if not path.is_dir():
+        return _("This path is not a folder.")
+    if not os.access(path, os.W_OK | os.X_OK):
+        return _("Modella cannot write to this folder. Give the user that runs Modella write permission.")
+    return ""
 
 
 @login_required

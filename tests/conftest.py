@@ -35,6 +35,23 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(f"{name} is not running on {host}:{port}")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Tests start from an empty curation: the featured starting set that a data migration ships
+    (catalog 0005) is removed once the test database is built; tests add the entries they need."""
+    from catalog.models import FeaturedModel
+
+    with django_db_blocker.unblock():
+        FeaturedModel.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def _no_api_throttle(settings):
+    """The API's write throttle counts per user id, and ids repeat from test to test: it is off
+    here, and the tests of throttling (tests/api) turn it on."""
+    settings.API_WRITE_RATE = ""
+
+
 @pytest.fixture(autouse=True)
 def models_dir(settings, tmp_path):
     """Every test gets its own empty models directory."""
@@ -67,4 +84,6 @@ def api_client(user):
     return api
 
 
+# Defined once for the whole suite: two session-scoped browsers would start Playwright twice.
+from tests.browser import browser, logged_in_page, new_page, page  # noqa: E402,F401
 from tests.fakehub.fixtures import fakehub, fakehub_session  # noqa: E402,F401  (the hub emulator)

@@ -9,8 +9,10 @@ from django.conf import settings
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (tests/browser.py) is no production setting.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "MODELLA_DEBUG": "0",
         "MODELLA_SECRET_KEY": secrets.token_urlsafe(50),
         "MODELLA_ALLOWED_HOSTS": "models.example.org",

@@ -18,7 +18,12 @@ def po_files() -> list[Path]:
 class Command(BaseCommand):
     help = "Compile the translation catalogs (.po -> .mo) without GNU gettext."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("-l", "--locale", action="append", default=[], help="only these locales (repeatable)")
+
+    def handle(self, *args, locale: list[str], **options):
         for po_path in po_files():
+            if locale and po_path.parent.parent.name not in locale:
+                continue
             polib.pofile(str(po_path)).save_as_mofile(str(po_path.with_suffix(".mo")))
             self.stdout.write(f"compiled {po_path.relative_to(settings.BASE_DIR)}")

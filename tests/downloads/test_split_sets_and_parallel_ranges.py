@@ -1,0 +1,64 @@
+"""Split GGUF sets part by part; big files over several Range connections."""
+
+import hashlib
+
+import pytest
+
+from tests.downloads.conftest import download
+from tests.fakehub import Fault
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_split_gguf_set_is_downloaded_part_by_part(hub, models_dir):
+    parts = {f"big-Q4_K_M-0000{i}-of-00003.gguf": hub.generated(400_000 + i, seed=110 + i) for i in (1, 2, 3)}
+    job = download(hub, "acme/split-GGUF", parts)
+
+    assert job.status == "completed", job.error
+    assert job.size == sum(c.size for c in parts.values())
+    for name, content in parts.items():
+        data = (models_dir / "huggingface/acme/split-GGUF" / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == content.sha256
+    assert job.current_file == "big-Q4_K_M-00003-of-00003.gguf"
+    assert all(f["done"] for f in job.files)
+
+
+def test_a_big_file_comes_over_parallel_ranges_with_a_correct_hash(hub, settings, models_dir):
+    settings.DOWNLOAD_CONNECTIONS = 4
+    settings.PARALLEL_THRESHOLD_BYTES = 1024 * 1024
+    content = hub.generated(4 * 1024 * 1024 + 3, seed=120)
+    job = download(hub, "acme/par-GGUF", {"p.gguf": content})
+
+    assert job.status == "completed", job.error
+    gets = [r for r in hub.requests_for(content.sha256) if r.method == "GET"]
+    assert len(gets) == 4 and all(r.status == 206 for r in gets)
+    data = (models_dir / "huggingface/acme/par-GGUF/p.gguf").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == content.sha256
+
+
+def test_a_dropped_segment_resumes_its_own_range(hub, settings, models_dir):
+    settings.DOWNLOAD_CONNECTIONS = 2
+    settings.PARALLEL_THRESHOLD_BYTES = 1024 * 1024
+    content = hub.generated(2 * 1024 * 1024, seed=121)
+    hub.add_hf_repo("acme/pardrop-GGUF", files={"p.gguf": content})
+    hub.set_fault("acme/pardrop-GGUF/p.gguf", Fault(drop_after_bytes=100_000, times=1))
+    job = download(hub, "acme/pardrop-GGUF", {"p.gguf": content})
+
+    assert job.status == "completed", job.error
+    gets = [(r.range, r.status, r.bytes_sent) for r in hub.requests_for(content.sha256) if r.method == "GET"]
+    assert hub.bytes_sent_for(content.sha256) < content.size * 1.1, gets
+    data = (models_dir / "huggingface/acme/pardrop-GGUF/p.gguf").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == content.sha256
+
+
+def test_parallel_mode_falls_back_to_one_stream_when_range_is_ignored(hub, settings, models_dir):
+    settings.DOWNLOAD_CONNECTIONS = 4
+    settings.PARALLEL_THRESHOLD_BYTES = 1024 * 1024
+    content = hub.generated(2 * 1024 * 1024, seed=122)
+    hub.add_hf_repo("acme/parnr-GGUF", files={"p.gguf": content})
+    hub.set_fault("acme/parnr-GGUF/p.gguf", Fault(ignore_range=True))
+    job = download(hub, "acme/parnr-GGUF", {"p.gguf": content})
+
+    assert job.status == "completed", job.error
+    data = (models_dir / "huggingface/acme/parnr-GGUF/p.gguf").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == content.sha256

@@ -1,0 +1,73 @@
+"""GET /api/v1/storage and /api/v1/storage/snapshots, as API.md describes them."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tests.factories import ModelRepositoryFactory, StorageSnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+MB = 1024**2
+
+
+def test_it_returns_exactly_the_documented_fields(api_client, downloaded_variant):
+    repo = ModelRepositoryFactory(source="civitai", repo="civitai:7", model_type="LORA", base_model="SD 1.5")
+    downloaded_variant("civitai/7/style.safetensors", 2 * MB, repository=repo)
+
+    body = api_client.get("/api/v1/storage").json()
+
+    assert set(body) == {"total_bytes", "used_bytes", "available_bytes", "model_count", "models_bytes",
+                         "by_source", "by_type", "by_base_model"}
+    assert all(isinstance(body[k], int) for k in ("total_bytes", "used_bytes", "available_bytes", "model_count",
+                                                  "models_bytes"))
+    assert body["model_count"] == 1 and body["models_bytes"] == 2 * MB
+    assert body["by_source"] == {"huggingface": 0, "civitai": 2 * MB, "local": 0}
+    assert body["by_type"] == {"LORA": 2 * MB}
+    assert body["by_base_model"] == {"SD 1.5": 2 * MB}
+
+
+def test_it_needs_a_user(db):
+    response = APIClient().get("/api/v1/storage")
+    assert response.status_code in (401, 403)
+    assert "total_bytes" not in response.json()
+
+
+def test_snapshots_are_paginated_oldest_first(api_client):
+    now = timezone.now()
+    for hours in (3, 2, 1):
+        StorageSnapshotFactory(taken_at=now - dt.timedelta(hours=hours), used_bytes=hours)
+
+    body = api_client.get("/api/v1/storage/snapshots", {"page_size": 2}).json()
+
+    assert body["count"] == 3 and body["next"] and body["previous"] is None
+    assert [s["used_bytes"] for s in body["results"]] == [3, 2]
+    assert set(body["results"][0]) == {"taken_at", "total_bytes", "used_bytes", "available_bytes",
+                                       "models_bytes", "model_count"}
+
+
+def test_snapshots_since_a_time(api_client):
+    now = timezone.now()
+    StorageSnapshotFactory(taken_at=now - dt.timedelta(days=2), used_bytes=1)
+    StorageSnapshotFactory(taken_at=now - dt.timedelta(hours=1), used_bytes=2)
+    since = (now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    body = api_client.get("/api/v1/storage/snapshots", {"since": since}).json()
+
+    assert [s["used_bytes"] for s in body["results"]] == [2]
+
+
+def test_a_bad_since_is_a_clear_400(api_client):
+    response = api_client.get("/api/v1/storage/snapshots", {"since": "yesterday"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert "ISO 8601" in response.json()["error"]["message"]
+
+
+def test_the_schema_documents_the_storage_endpoints(api_client):
+    schema = api_client.get("/api/v1/schema/", {"format": "json"}).json()
+    assert "/api/v1/storage" in schema["paths"]
+    assert "/api/v1/storage/snapshots" in schema["paths"]
+    assert "/api/v1/local-files/{id}" in schema["paths"]
