@@ -318,8 +318,10 @@ def modelfile_delete(request: Request, repo: str, filename: str) -> Response:
 @api_view(["POST"])
 def modelfile_update(request: Request, repo: str, filename: str) -> Response:
     """Download the newer remote version of a downloaded file (see ModelVariant.start_update)."""
+    from downloads.api import item_data
+
     job = _repository_or_404(repo).get_variant(filename).start_update(user=request.user)
-    return Response({"download_id": getattr(job, "pk", None)}, status=202)
+    return Response(item_data(job), status=202)
 
 
 @extend_schema(request=None, responses={200: _repository_schema()})

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from catalog.featured_api import featured_data
 from catalog.models import FeaturedModel
 from modella.errors import ModellaError
-from modella.views import _safe_next
+from modella.responses import safe_next
 
 
 @login_required
@@ -35,4 +35,4 @@ def package_download(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("%(filename)s was added to the download queue.") % {"filename": job.filename})
-    return redirect(_safe_next(request, reverse("catalog:packages")))
+    return redirect(safe_next(request, reverse("catalog:packages")))

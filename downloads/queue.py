@@ -26,9 +26,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog import probe
 from downloads.models import LIVE_STATUSES, PRIORITY_NAMES, DownloadJob
 from modella.errors import AlreadyExists, InsufficientStorage, InvalidInput
-from storage import disk
+from storage import disk, snapshots
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +94,12 @@ def check_space(needed: int) -> None:
         )
 
 
-def enqueue(variant, priority: str = "normal", user=None) -> DownloadJob:
+def enqueue(variant, priority: str = "normal", user=None, replace: bool = False) -> DownloadJob:
     """Queue a variant (a file or a split set). Raises AlreadyExists (409), InsufficientStorage
-    (507) or InvalidFileName (400); the run task is handed out when the transaction commits."""
+    (507) or InvalidFileName (400); the run task is handed out when the transaction commits.
+
+    `replace=True` queues a newer version of a file that is already downloaded (an update): the
+    old file stays in place until the new one is verified and renamed over it."""
     if priority not in PRIORITY_NAMES:
         raise InvalidInput(
             _("Unknown priority %(priority)s: use low, normal, high or urgent.") % {"priority": priority},
@@ -103,7 +107,7 @@ def enqueue(variant, priority: str = "normal", user=None) -> DownloadJob:
         )
     variant.refresh_from_db()  # the caller's copy may predate a download that just finished
     repository = variant.repository
-    if variant.local_path and disk.safe_path(variant.local_path).exists():
+    if not replace and variant.local_path and disk.safe_path(variant.local_path).exists():
         raise AlreadyExists(
             _("%(file)s is already downloaded.") % {"file": variant.filename},
             details={"repo": repository.repo, "filename": variant.filename, "local_path": variant.local_path},
@@ -275,14 +279,13 @@ def complete(job: DownloadJob, owner: str) -> None:
     if variant is not None and paths:
         variant.mark_downloaded(paths[0], job.revision)
         try:
-            from catalog import probe
-        except ImportError:
-            probe = None
-        if probe is not None and hasattr(probe, "update_variant_from_file"):
-            try:
-                probe.update_variant_from_file(variant, disk.safe_path(paths[0]))
-            except Exception:  # noqa: BLE001 - a header we cannot read must not fail a good download
-                log.exception("job %s: reading the file header failed", job.pk)
+            probe.update_variant_from_file(variant, disk.safe_path(paths[0]))
+        except Exception:  # noqa: BLE001 - a header we cannot read must not fail a good download
+            log.exception("job %s: reading the file header failed", job.pk)
+    try:
+        snapshots.take()
+    except Exception:  # noqa: BLE001 - the chart missing a point must not fail a good download
+        log.exception("job %s: taking a storage snapshot failed", job.pk)
 
 
 # --- recovery, cancel helpers, history -------------------------------------------------------------

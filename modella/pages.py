@@ -30,11 +30,12 @@ from catalog import quant, resolve, sync
 from catalog.api import SORTS, catalog_queryset
 from catalog.models import SIZE_BUCKETS, VARIANT_STATUSES, FeaturedModel, ModelRepository, ModelVariant
 from downloads import queue
-from downloads.models import PRIORITY_NAMES, DownloadJob
-from modella.errors import InsufficientStorage, InvalidInput, ModellaError
+from downloads.models import DownloadJob
+from downloads.views import queue_context
+from modella.errors import InsufficientStorage, ModellaError
 from modella.forms import DownloadForm, LookupForm
 from modella.models import UserSettings
-from modella.views import _safe_next
+from modella.responses import action_done
 from storage import disk
 from storage.templatetags.storage_tags import format_size
 
@@ -133,20 +134,6 @@ def _featured(user_settings: UserSettings) -> list[FeaturedModel]:
         return []
     return items
 
-
-def action_done(request: HttpRequest, fallback: str = "home", close_dialog: bool = False,
-                remove: tuple[str, ...] = ()) -> HttpResponse:
-    """The end of every action: htmx gets the notices fragment (swapped into the #notices live
-    region, whatever element posted) and an event that refreshes the page's lists; `remove` names
-    elements to delete out of band. Without JavaScript, a redirect back."""
-    if request.htmx:
-        response = render(request, "modella/_notices.html", {"poller_oob": True, "remove_ids": remove})
-        events = ["modella:changed"] + (["modella:close-dialog"] if close_dialog else [])
-        response["HX-Trigger"] = ", ".join(events)
-        response["HX-Retarget"] = "#notices"
-        response["HX-Reswap"] = "innerHTML"
-        return response
-    return redirect(_safe_next(request, reverse(fallback)))
 
 
 def _enqueue(request: HttpRequest, variant: ModelVariant, priority: str = "normal") -> bool:
@@ -290,33 +277,6 @@ def delete_variant(request: HttpRequest, pk: int) -> HttpResponse:
     return action_done(request)
 
 
-@login_required
-@require_POST
-def job_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Cancel / Retry / Remove from a variants table: the job's own methods do the work."""
-    job = get_object_or_404(DownloadJob, pk=pk)
-    texts = {"cancel": _("The download of %(filename)s was cancelled."),
-             "retry": _("%(filename)s is queued again."),
-             "remove": _("%(filename)s was removed from the queue."),
-             "priority": _("The priority of %(filename)s was changed.")}
-    if action not in texts:
-        raise Http404
-    try:
-        if action == "retry":
-            job.retry()
-        elif action == "priority":
-            priority = request.POST.get("priority")
-            if priority not in PRIORITY_NAMES:
-                raise InvalidInput(_("Choose low, normal, high or urgent."))
-            job.set_priority(priority)
-        else:
-            job.cancel()
-    except ModellaError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, texts[action] % {"filename": job.filename})
-    return action_done(request)
-
 
 # --- queue overlay -------------------------------------------------------------------------------
 @login_required
@@ -324,15 +284,8 @@ def queue_overlay(request: HttpRequest) -> HttpResponse:
     """The queue: running, waiting (in run order), failed and recently completed downloads.
 
     Polls itself every 1.5 s only while something is queued or running."""
-    active = list(DownloadJob.objects.active().run_order())
-    context = {
-        "running": [j for j in active if j.is_running],
-        "waiting": [j for j in active if j.status in ("queued", "paused")],
-        "failed": [j for j in active if j.status == "failed"],
-        "completed": list(DownloadJob.objects.recent_completed()[:5]),
-        "priorities": DownloadForm.PRIORITIES,
-    }
-    context["live"] = bool(context["running"] or context["waiting"])
+    context = queue_context(recent=5)
+    context["priorities"] = DownloadForm.PRIORITIES
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "modella/queue.html#queue", context)
     return render(request, "modella/queue.html", context)

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -17,13 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from modella.forms import OwnerCreationForm, SettingsForm
 from modella.models import UserSettings
-
-
-def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+from modella.responses import safe_next
 
 
 def first_run(request: HttpRequest) -> HttpResponse:
@@ -108,7 +101,7 @@ def set_theme(request: HttpRequest) -> HttpResponse:
         choice = "light" if user_settings.theme == "dark" else "dark"
     user_settings.theme = choice
     user_settings.save(update_fields=["theme"])
-    return redirect(_safe_next(request))
+    return redirect(safe_next(request))
 
 
 @require_POST

@@ -1,12 +1,13 @@
 """Update checks: a downloaded file whose remote changed is marked, with what changed."""
 
-import inspect
+import hashlib
 
 import pytest
 
 from catalog import updates
 from catalog.models import ModelVariant
 from catalog.sync import fetch_repository
+from downloads import queue
 from tests.catalog.helpers import QUANTS, add_quant_repo, gguf
 
 FILE = "chat-7b.Q4_K_M.gguf"
@@ -70,18 +71,21 @@ def test_the_check_is_scheduled():
     assert "catalog.tasks.check_updates" in dict(SCHEDULES)
 
 
-def test_updating_queues_the_new_file_and_keeps_the_old_one(api_client, hub, downloaded, models_dir):
-    from downloads import queue
-
-    if "replace" not in inspect.signature(queue.enqueue).parameters:
-        pytest.skip("downloads.queue.enqueue(replace=True) is not there yet")
-    hub.replace_hf_file(QUANTS, FILE, gguf("Q4_K_M", params=9e9))
+def test_updating_keeps_the_old_file_until_the_new_one_is_verified(api_client, hub, downloaded, models_dir):
+    old_bytes = (models_dir / downloaded.local_path).read_bytes()
+    new_bytes = gguf("Q4_K_M", params=9e9)
+    hub.replace_hf_file(QUANTS, FILE, new_bytes)
     updates.check_all()
     response = api_client.post(f"/api/v1/modelfiles/{QUANTS}/files/{FILE}/update")
     assert response.status_code == 202
     variant = ModelVariant.objects.get(pk=downloaded.pk)
-    assert variant.sha256 == hub.hf_repo(QUANTS).head.files[FILE].sha256
-    assert (models_dir / variant.local_path).exists()
+    assert variant.sha256 == hashlib.sha256(new_bytes).hexdigest()
+    assert (models_dir / variant.local_path).read_bytes() == old_bytes  # queued, not yet run
+
+    queue.run(response.json()["id"])
+    variant.refresh_from_db()
+    assert (models_dir / variant.local_path).read_bytes() == new_bytes
+    assert variant.update_available is False
 
 
 def test_updating_without_an_update_is_invalid_input(api_client, downloaded):

@@ -31,7 +31,7 @@ def test_an_idle_queue_does_not_poll(logged_in_client):
 
 def test_the_priority_of_a_waiting_download_can_change(logged_in_client):
     job = DownloadJobFactory(status="queued")
-    logged_in_client.post(reverse("job_action", args=[job.pk, "priority"]), {"priority": "urgent"})
+    logged_in_client.post(reverse("downloads:priority", args=[job.pk]), {"priority": "urgent"})
     job.refresh_from_db()
     assert job.priority == DownloadJob.Priority.URGENT
 

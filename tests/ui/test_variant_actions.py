@@ -40,28 +40,27 @@ def test_an_htmx_action_answers_with_the_notices_and_a_refresh_event(logged_in_c
 
 def test_cancel_cancels_a_queued_download(logged_in_client):
     job = DownloadJobFactory(status="queued")
-    logged_in_client.post(reverse("job_action", args=[job.pk, "cancel"]))
+    logged_in_client.post(reverse("downloads:cancel", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == "cancelled"
 
 
 def test_retry_queues_a_failed_download_again(logged_in_client):
     job = DownloadJobFactory(status="failed", error="boom")
-    logged_in_client.post(reverse("job_action", args=[job.pk, "retry"]))
+    logged_in_client.post(reverse("downloads:retry", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == "queued"
 
 
 def test_remove_takes_a_failed_download_off_the_queue(logged_in_client):
     job = DownloadJobFactory(status="failed")
-    logged_in_client.post(reverse("job_action", args=[job.pk, "remove"]))
+    logged_in_client.post(reverse("downloads:cancel", args=[job.pk]))
     job.refresh_from_db()
     assert job.dismissed
 
 
-def test_an_unknown_action_is_not_found(logged_in_client):
-    job = DownloadJobFactory(status="failed")
-    assert logged_in_client.post(reverse("job_action", args=[job.pk, "explode"])).status_code == 404
+def test_an_action_on_an_unknown_download_is_not_found(logged_in_client):
+    assert logged_in_client.post(reverse("downloads:cancel", args=[999999])).status_code == 404
 
 
 def test_actions_refuse_get(logged_in_client):
