@@ -4,15 +4,14 @@ downloadable in one click (the same `FeaturedModel.download()` the carousel's Tr
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.featured_api import featured_data
 from catalog.models import FeaturedModel
 from modella.errors import ModellaError
-from modella.responses import safe_next
+from modella.responses import action_done, error_text
 
 
 @login_required
@@ -32,7 +31,7 @@ def package_download(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         job = featured.download(user=request.user)
     except ModellaError as exc:
-        messages.error(request, str(exc.message))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("%(filename)s was added to the download queue.") % {"filename": job.filename})
-    return redirect(safe_next(request, reverse("catalog:packages")))
+    return action_done(request, fallback="catalog:packages")

@@ -15,6 +15,7 @@ ERROR_MESSAGES = {
     "retrying_rate_limited": _("The hub is limiting downloads; retrying in %(seconds)s s."),
     "retrying": _("The hub did not deliver the file (%(reason)s); retrying in %(seconds)s s."),
     "deferred": _("The hub asked Modella to wait; the download is queued and tries again in %(seconds)s s."),
+    "hub_down": _("The hub is unreachable; the download is queued and tries again in %(seconds)s s."),
     "connection": _("The connection to the hub failed (%(reason)s)."),
     "stalled": _("The download stalled: no data arrived for a long time."),
     "short_body": _("The hub closed the connection early: expected %(expected)s bytes, got %(actual)s."),

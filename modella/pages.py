@@ -32,10 +32,10 @@ from catalog.models import SIZE_BUCKETS, VARIANT_STATUSES, FeaturedModel, ModelR
 from downloads import queue
 from downloads.models import DownloadJob
 from downloads.views import queue_context
-from modella.errors import InsufficientStorage, ModellaError
+from modella.errors import ModellaError
 from modella.forms import DownloadForm, LookupForm
 from modella.models import UserSettings
-from modella.responses import action_done
+from modella.responses import action_done, error_text
 from storage import disk
 from storage.templatetags.storage_tags import format_size
 
@@ -101,19 +101,6 @@ def space_available() -> int:
     return max(0, disk.free_bytes() - queue.queued_bytes() - settings.STORAGE_RESERVE_BYTES)
 
 
-def refusal_text(exc: InsufficientStorage) -> str:
-    details = exc.details or {}
-    if "required_bytes" not in details:
-        return str(exc.message)
-    return _("This file needs %(needed)s, but only %(available)s can be used: %(free)s free, %(queued)s "
-             "still to come for queued downloads, %(reserve)s kept in reserve.") % {
-        "needed": format_size(details["required_bytes"]), "available": format_size(details["available_bytes"]),
-        "free": format_size(details["free_bytes"]), "queued": format_size(details["queued_bytes"]),
-        "reserve": format_size(details["reserve_bytes"])}
-
-
-def error_text(exc: ModellaError) -> str:
-    return refusal_text(exc) if isinstance(exc, InsufficientStorage) else str(exc.message)
 
 
 def _queue_counts() -> dict:
@@ -314,26 +301,6 @@ def model_details(request: HttpRequest, repo: str) -> HttpResponse:
 
 
 # --- featured models -------------------------------------------------------------------------------
-@login_required
-@require_POST
-def featured_try(request: HttpRequest, slug: str) -> HttpResponse:
-    """[Try now]: fetch the repository if needed and queue its recommended (or curated) file."""
-    featured = get_object_or_404(FeaturedModel.objects.published(), slug=slug)
-    try:
-        repository = featured.repository or sync.fetch_repository(featured.repo)
-        if featured.repository_id is None:
-            FeaturedModel.objects.filter(pk=featured.pk).update(repository=repository)
-        variants = list(repository.variants.all())
-        variant = (repository.get_variant(featured.filename) if featured.filename else
-                   next((v for v in variants if v.is_recommended), None))
-        if variant is None:
-            raise ModellaError(_("%(repo)s has no file to download.") % {"repo": featured.repo})
-    except ModellaError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        _enqueue(request, variant)
-    return action_done(request)
-
 
 @login_required
 @require_POST

@@ -5,6 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from modella.errors import InsufficientStorage, ModellaError
+from storage.templatetags.storage_tags import format_size
 
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:
@@ -27,4 +31,20 @@ def action_done(request: HttpRequest, fallback: str = "home", close_dialog: bool
         response["HX-Reswap"] = "innerHTML"
         return response
     return redirect(safe_next(request, reverse(fallback)))
+
+
+def refusal_text(exc: InsufficientStorage) -> str:
+    details = exc.details or {}
+    if "required_bytes" not in details:
+        return str(exc.message)
+    return _("This file needs %(needed)s, but only %(available)s can be used: %(free)s free, %(queued)s "
+             "still to come for queued downloads, %(reserve)s kept in reserve.") % {
+        "needed": format_size(details["required_bytes"]), "available": format_size(details["available_bytes"]),
+        "free": format_size(details["free_bytes"]), "queued": format_size(details["queued_bytes"]),
+        "reserve": format_size(details["reserve_bytes"])}
+
+
+def error_text(exc: ModellaError) -> str:
+    """A domain error as a person reads it (sizes in their locale for a storage refusal)."""
+    return refusal_text(exc) if isinstance(exc, InsufficientStorage) else str(exc.message)
 

@@ -47,6 +47,8 @@ def envint(name: str, default: int, minimum: int | None = None) -> int:
 # --- Paths -------------------------------------------------------------------------------------
 DATA_DIR = Path(envstr("MODELLA_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 MODELS_DIR = Path(envstr("MODELLA_MODELS_DIR", str(DATA_DIR / "models"))).resolve()
+# Refuse file names Windows reserves (CON, NUL, COM1, ...): the models folder may be shared with Windows.
+WINDOWS_SAFE_NAMES = envbool("MODELLA_WINDOWS_SAFE_NAMES", True)
 
 # --- Core ----------------------------------------------------------------------------------------
 DEBUG = envbool("MODELLA_DEBUG", True)
@@ -195,6 +197,10 @@ DOWNLOAD_HOSTS = [
     if h.strip()
 ]
 HUB_TIMEOUT = envint("MODELLA_HUB_TIMEOUT", 20, minimum=1)
+# The circuit breaker per hub (modella.health): after this many failures in a row the hub counts as
+# down and is left alone for HUB_RETRY_SECONDS (doubling while it stays down, at most 30 minutes).
+HUB_FAILURE_THRESHOLD = envint("MODELLA_HUB_FAILURE_THRESHOLD", 3, minimum=1)
+HUB_RETRY_SECONDS = envint("MODELLA_HUB_RETRY_SECONDS", 180, minimum=1)
 
 # --- Downloads -----------------------------------------------------------------------------------
 STORAGE_RESERVE_BYTES = envint("MODELLA_STORAGE_RESERVE_BYTES", 1024**3, minimum=0)

@@ -24,7 +24,6 @@ urlpatterns = [
     path("models/info/<path:repo>", pages.model_details, name="model_details"),
     path("models/variants/<int:pk>/download/", pages.download_variant, name="download_variant"),
     path("models/variants/<int:pk>/delete/", pages.delete_variant, name="delete_variant"),
-    path("featured/<slug:slug>/try/", pages.featured_try, name="featured_try"),
     path("featured/dismiss/", pages.featured_dismiss, name="featured_dismiss"),
     path("onboarding/", pages.onboarding, name="onboarding"),
     path("notices/", pages.notices, name="notices"),

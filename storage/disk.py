@@ -24,6 +24,15 @@ _BIDI_CONTROLS = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u20
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Characters Windows (and Samba shares of the models volume) cannot store in a name.
 _RESERVED = re.compile(r'[<>:"|?*\\/]')
+# Device names Windows refuses as a file name, with or without an extension ("nul.gguf", "COM1.txt").
+_WINDOWS_DEVICE = re.compile(r"^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])$", re.IGNORECASE)
+FILE_MODE = 0o644  # downloads are readable by the tools that load models, writable by Modella only
+DIR_MODE = 0o755
+
+
+def is_windows_device_name(part: str) -> bool:
+    """Whether `part` is a reserved Windows device name, in any case, with any extension."""
+    return bool(_WINDOWS_DEVICE.match(part.split(".", 1)[0].rstrip(" ")))
 
 
 def models_dir() -> Path:
@@ -45,7 +54,9 @@ def safe_path(relative: str) -> Path:
     """The absolute path of `relative` inside the models directory, or InvalidFileName.
 
     Refuses `..`, absolute paths, drive letters, backslashes, NUL and control characters,
-    bidirectional overrides, components longer than 255 bytes, and anything whose resolved path
+    bidirectional overrides, components longer than 255 bytes, reserved Windows device names
+    (CON, NUL, COM1, LPT1, ... with any extension; MODELLA_WINDOWS_SAFE_NAMES, default on, for a
+    models directory shared with Windows), and anything whose resolved path
     (following symlinks that already exist) lies outside the models directory.
     """
     if not isinstance(relative, str) or not relative.strip():
@@ -62,6 +73,8 @@ def safe_path(relative: str) -> Path:
             raise _refuse(relative, _("it contains an empty, “.” or “..” part"))
         if len(part.encode("utf-8", "surrogatepass")) > MAX_COMPONENT_BYTES:
             raise _refuse(relative, _("a part of it is longer than 255 bytes"))
+        if getattr(settings, "WINDOWS_SAFE_NAMES", True) and is_windows_device_name(part):
+            raise _refuse(relative, _("it is a name Windows reserves for a device"))
     root = models_dir().resolve()
     path = root.joinpath(*parts)
     # resolve() follows symlinks that exist on the way: a link pointing out of the root is caught.
@@ -91,6 +104,8 @@ def sanitize_filename(name: str, default: str = "download") -> str:
     name = name.rstrip(". ")
     if not name:
         name = default
+    if is_windows_device_name(name):
+        name = "_" + name
     encoded = name.encode("utf-8")
     if len(encoded) > MAX_COMPONENT_BYTES:
         stem, dot, ext = name.rpartition(".")
@@ -99,6 +114,21 @@ def sanitize_filename(name: str, default: str = "download") -> str:
         stem = (stem if ext else name).encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip(". ")
         name = (stem or default) + ext
     return name
+
+
+def make_dirs(path: Path) -> None:
+    """Create `path` and its missing parents as 0o755, whatever the process umask says."""
+    path = Path(path)
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(directory, DIR_MODE)
 
 
 def free_bytes() -> int:
@@ -136,7 +166,7 @@ def rename(relative: str, new_relative: str) -> str:
     target = safe_path(new_relative)
     if not source.is_file():
         raise FileNotFoundError(relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(target.parent)
     # link + unlink is an atomic "rename unless the target exists" (rename() would silently
     # replace a file another download or the user just put there).
     try:

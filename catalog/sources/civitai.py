@@ -26,7 +26,7 @@ import logging
 import re
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import nh3
@@ -189,8 +189,11 @@ def _request(method: str, url: str, *, params=None, key: str = "", allow_redirec
              retries: int | None = None) -> requests.Response:
     """One call with throttling and backoff. Returns any answer below 500 except 429; raises
     RateLimited / UpstreamUnavailable when those persist."""
+    from modella import health
+
     retries = MAX_RETRIES if retries is None else retries
     host = (urlsplit(url).hostname or "").lower()
+    health.guard(HUB)  # while the breaker is open, fail fast: no call goes out
     response = None
     for attempt in range(retries + 1):
         _throttle(host)
@@ -200,9 +203,9 @@ def _request(method: str, url: str, *, params=None, key: str = "", allow_redirec
         except requests.RequestException as exc:
             log.warning("civitai %s %s failed: %s", method, _path(url), type(exc).__name__)
             response = None
+            _mark_down()
             # A refused or dropped connection is retried once: an unreachable host stays unreachable.
             if attempt >= min(retries, 1):
-                _mark_down()
                 raise UpstreamUnavailable(
                     _("Civitai cannot be reached right now. Try again in a few minutes."),
                     details={"hub": HUB, "reason": "connection"},
@@ -213,6 +216,8 @@ def _request(method: str, url: str, *, params=None, key: str = "", allow_redirec
             _mark_up()
             return response
         log.warning("civitai %s %s answered %s (attempt %s)", method, _path(url), response.status_code, attempt + 1)
+        if response.status_code != 429:
+            _mark_down()  # a 429 is the hub limiting us, not the hub being down
         if attempt < retries:
             _sleep(_backoff(attempt, response))
     assert response is not None
@@ -222,7 +227,6 @@ def _request(method: str, url: str, *, params=None, key: str = "", allow_redirec
             _("Civitai is limiting requests right now. Try again in a few minutes."),
             details={"hub": HUB, "retry_after": _retry_after(response), "reason": message[:200]},
         )
-    _mark_down()
     if response.status_code == 503 and "overloaded" in message.lower():
         raise UpstreamUnavailable(
             _("Civitai's search is overloaded right now, so no results could be fetched. This does not mean "
@@ -237,27 +241,16 @@ def _request(method: str, url: str, *, params=None, key: str = "", allow_redirec
 
 
 def _mark_down() -> None:
-    """Record a persistent failure for the status page (best effort: never hides the error)."""
-    try:
-        from modella.models import HubState
+    """One failed attempt for the hub's circuit breaker (modella.health; never hides the error)."""
+    from modella import health
 
-        now = timezone.now()
-        state, _created = HubState.objects.get_or_create(hub=HUB)
-        state.failures += 1
-        state.down_since = state.down_since or now
-        state.retry_at = now + timedelta(minutes=min(30, 2 ** min(state.failures, 5)))
-        state.save()
-    except Exception:  # noqa: BLE001 - bookkeeping must not replace the real error
-        log.debug("could not record Civitai as unreachable", exc_info=True)
+    health.record_failure(HUB)
 
 
 def _mark_up() -> None:
-    try:
-        from modella.models import HubState
+    from modella import health
 
-        HubState.objects.filter(hub=HUB, failures__gt=0).update(failures=0, down_since=None, retry_at=None)
-    except Exception:  # noqa: BLE001
-        log.debug("could not record Civitai as reachable", exc_info=True)
+    health.record_success(HUB)
 
 
 def _cache_key(kind: str, value, key: str) -> str:
@@ -582,13 +575,23 @@ def _disposition_from_url(location: str) -> str | None:
 
 
 def _disposition_from_storage(location: str) -> str | None:
-    # The storage host gets no Authorization header: the URL is pre-signed.
-    try:
-        response = _session().head(location, timeout=settings.HUB_TIMEOUT, allow_redirects=True)
-    except requests.RequestException:
-        return None
-    response.close()
-    return response.headers.get("Content-Disposition")
+    # The storage host gets no Authorization header: the URL is pre-signed. Redirects are followed
+    # by hand so that every hop passes the outbound check (no other host, no internal address).
+    from modella import outbound
+
+    for _hop in range(5):
+        if not outbound.url_allowed(location):
+            log.warning("civitai storage redirect to a host not allowed: %s", urlsplit(location).hostname)
+            return None
+        try:
+            response = _session().head(location, timeout=settings.HUB_TIMEOUT, allow_redirects=False)
+        except requests.RequestException:
+            return None
+        response.close()
+        if not response.is_redirect:
+            return response.headers.get("Content-Disposition")
+        location = urljoin(location, response.headers.get("Location", ""))
+    return None
 
 
 def download_error(status: int, body: dict, version_id: int, has_key: bool) -> ModellaError:

@@ -15,10 +15,12 @@ answers is described in shared/hub-formats.md part A; the points that shape this
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs, quote, urlsplit
@@ -39,6 +41,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
+from modella import health
 from modella.errors import (
     InvalidInput,
     ModellaError,
@@ -88,6 +91,39 @@ class RemoteRepo:
 
 def _token() -> str:
     return hub_token("huggingface")
+
+
+HUB = "huggingface"
+_breaker_depth = threading.local()
+
+
+def _breaker(function):
+    """The hub's circuit breaker around one public call (modella.health): fail fast while it is
+    open; a hub that answered (even 4xx) closes it; a timeout, refused connection or 5xx counts
+    as one failure. Nested calls (fetch -> check_access) count once."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        depth = getattr(_breaker_depth, "value", 0)
+        if depth:
+            return function(*args, **kwargs)
+        health.guard(HUB)
+        _breaker_depth.value = 1
+        try:
+            result = function(*args, **kwargs)
+        except UpstreamUnavailable as error:
+            if error.details.get("reason") != "circuit_open":
+                health.record_failure(HUB)
+            raise
+        except ModellaError:
+            health.record_success(HUB)
+            raise
+        finally:
+            _breaker_depth.value = 0
+        health.record_success(HUB)
+        return result
+
+    return wrapper
 
 
 def _api(token: str | None) -> HfApi:
@@ -153,6 +189,7 @@ def _model_info(repo: str, revision: str | None, token: str | None):
     return _api(token).model_info(repo, revision=revision, files_metadata=True, timeout=settings.HUB_TIMEOUT)
 
 
+@_breaker
 def fetch(repo: str, revision: str | None = None) -> RemoteRepo:
     """Repository info, card data and files (sizes, SHA-256) of `repo` at `revision` (default main)."""
     token = _token()
@@ -220,6 +257,7 @@ def _as_dict(value) -> dict:
     return {"parameters": dict(getattr(value, "parameters", {}) or {}), "total": getattr(value, "total", None)}
 
 
+@_breaker
 def check_access(repo: str, token: str | None = None) -> str:
     """granted | token_required | token_invalid | licence_not_accepted | pending, for a gated repo."""
     if token is None:
@@ -271,6 +309,7 @@ def file_url(repo: str, path: str, revision: str = "main") -> str:
 
 
 # --- Search ------------------------------------------------------------------------------------
+@_breaker
 def search(q: str = "", author: str = "", sort: str = "", limit: int = 20, cursor: str = "") -> dict:
     """One page of Hub search results: {"results": [...], "next": cursor or None}.
 

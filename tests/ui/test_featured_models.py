@@ -52,7 +52,7 @@ def test_settings_can_show_them_again(logged_in_client, user):
 
 def test_try_now_queues_the_recommended_file(logged_in_client, hub):
     featured = FeaturedModelFactory(repo="acme/tiny-llama-gguf")
-    response = logged_in_client.post(reverse("featured_try", args=[featured.slug]))
+    response = logged_in_client.post(reverse("catalog:package_download", args=[featured.slug]))
     assert response.status_code == 302
     job = DownloadJob.objects.get()
     assert job.repo == "acme/tiny-llama-gguf" and job.variant.is_recommended
@@ -63,6 +63,6 @@ def test_try_now_refuses_what_does_not_fit(logged_in_client, hub, monkeypatch):
 
     monkeypatch.setattr(disk, "free_bytes", lambda: 10)
     featured = FeaturedModelFactory(repo="acme/tiny-llama-gguf")
-    response = logged_in_client.post(reverse("featured_try", args=[featured.slug]), headers={"HX-Request": "true"})
+    response = logged_in_client.post(reverse("catalog:package_download", args=[featured.slug]), headers={"HX-Request": "true"})
     assert "This file needs" in response.content.decode()
     assert not DownloadJob.objects.exists()
