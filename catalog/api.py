@@ -292,12 +292,18 @@ def modelfiles_resolve(request: Request) -> Response:
     if resolved.filename:
         data["selected_filename"] = repository.get_variant(resolved.filename).filename
     elif resolved.civitai_version_id:
-        # `…?modelVersionId=`: that version's primary file.
-        files = [v for v in repository.variants.all() if v.civitai_version_id == resolved.civitai_version_id]
-        chosen = next((v for v in files if v.files and v.files[0].get("primary")), files[0] if files else None)
+        chosen = civitai_version_variant(repository, resolved.civitai_version_id)
         if chosen is not None:
             data["selected_filename"] = chosen.filename
     return Response(data)
+
+
+def civitai_version_variant(repository: ModelRepository, version_id: int) -> ModelVariant | None:
+    """`…?modelVersionId=`: that version's primary file (else its first), or None if unknown.
+
+    Shared by the resolve endpoint and `POST /api/v1/downloads {"url": …}`."""
+    files = [v for v in repository.variants.all() if v.civitai_version_id == version_id]
+    return next((v for v in files if v.files and v.files[0].get("primary")), files[0] if files else None)
 
 
 def _repository_or_404(repo: str) -> ModelRepository:

@@ -100,8 +100,10 @@ def find_variant(repo: str, filename: str | None, url: str | None = None):
         resolved = parse(url)
         repo, filename, revision = resolved.repo, filename or resolved.filename, resolved.revision
         if resolved.civitai_version_id and not filename:
-            repository = _repository(repo, revision)
-            variant = repository.variants.filter(civitai_version_id=resolved.civitai_version_id).first()
+            from catalog.api import civitai_version_variant
+
+            # The version's primary file, chosen as the resolve endpoint chooses it.
+            variant = civitai_version_variant(_repository(repo, revision), resolved.civitai_version_id)
             if variant:
                 return variant
     repository = ModelRepository.objects.filter(repo=repo).first() or _repository(repo, revision)

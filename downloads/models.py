@@ -56,6 +56,16 @@ ERROR_MESSAGES = {
         "Civitai requires you to be logged in to download this file: save an API key in Settings."
     ),
     "civitai_forbidden": _("Civitai refused the download: %(message)s"),
+    "civitai_downloads_disabled": _(
+        "The creator of this model has disabled downloads of %(path)s on Civitai: it cannot be downloaded."
+    ),
+    "civitai_key_invalid": _(
+        "Civitai requires a login for %(path)s and did not accept the saved API key (it may be mistyped or "
+        "revoked): save a valid key in Settings."
+    ),
+    "civitai_login_refused": _(
+        "Civitai accepted the saved API key but still refused %(path)s: %(message)s"
+    ),
     "civitai_early_access": _("This Civitai file is in Early Access until %(deadline)s."),
     "invalid_file_name": _("The file name %(name)s is not allowed: it would leave the models directory."),
 }

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -111,8 +111,8 @@ def guard(hub: str) -> None:
     raise UpstreamUnavailable(
         _("%(hub)s is unreachable since %(since)s; Modella will try again at %(retry_at)s.") % {
             "hub": HUB_NAMES.get(hub, hub),
-            "since": timezone.localtime(since).strftime("%H:%M") if since else "?",
-            "retry_at": timezone.localtime(retry_at).strftime("%H:%M"),
+            "since": formats.time_format(timezone.localtime(since)) if since else "?",
+            "retry_at": formats.time_format(timezone.localtime(retry_at)),
         },
         details={"hub": hub, "reason": "circuit_open", "since": _iso(since), "retry_at": _iso(retry_at)},
     )

@@ -75,3 +75,15 @@ def url_allowed(url: str) -> bool:
     if parts.scheme.lower() not in SCHEMES:
         return False
     return host_allowed(parts.hostname or "")
+
+
+def silence_library_calls_home() -> None:
+    """huggingface_hub asks `<its default endpoint>/api/agent-harnesses` (huggingface.co, not the
+    configured HF_ENDPOINT) once per process to tag its User-Agent: a request to a host Modella was
+    not told to talk to. Give it an empty registry up front so that it never asks."""
+    try:
+        from huggingface_hub.utils import _detect_agent
+    except ImportError:  # pragma: no cover - a huggingface_hub without agent detection
+        return
+    if getattr(_detect_agent, "_registry", "missing") is None:
+        _detect_agent._registry = getattr(_detect_agent, "_EMPTY_REGISTRY", {})

@@ -8,9 +8,14 @@ import os
 import socket
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+
+# The hub emulator's and the browser's fixtures, registered once for the whole suite (two
+# session-scoped browsers would start Playwright twice).
+pytest_plugins = ["tests.fakehub.fixtures", "tests.browser"]
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
@@ -53,12 +58,44 @@ def _no_api_throttle(settings):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashers take ~0.3 s a password by design; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def models_dir(settings, tmp_path):
     """Every test gets its own empty models directory."""
     path = tmp_path / "models"
     path.mkdir()
     settings.MODELS_DIR = path
     return path
+
+
+@pytest.fixture
+def hub(fakehub, settings, db):
+    """The emulator as Modella's only hubs and download host: no tokens, no storage reserve, an
+    empty cache, and short timeouts, stall windows and back-offs so fault tests run fast."""
+    from catalog.sources import civitai
+
+    settings.HF_ENDPOINT = fakehub.hf_url
+    settings.CIVITAI_ENDPOINT = fakehub.civitai_url
+    settings.DOWNLOAD_HOSTS = ["127.0.0.1"]
+    settings.HF_TOKEN = ""
+    settings.CIVITAI_TOKEN = ""
+    settings.HUB_TIMEOUT = 5
+    settings.STORAGE_RESERVE_BYTES = 0
+    settings.STALL_SECONDS = 1
+    settings.DOWNLOAD_RETRY_BASE_SECONDS = 0.05
+    settings.DOWNLOAD_CHECKPOINT_SECONDS = 0.2
+    settings.DOWNLOAD_MAX_ATTEMPTS = 4
+    settings.DOWNLOAD_CONNECTIONS = 1
+    settings.CIVITAI_REQUESTS_PER_SECOND = 0
+    settings.CIVITAI_RETRY_BASE_SECONDS = 0.01
+    cache.clear()  # cached hub answers and per-host back-off notes from an earlier test
+    civitai._next_slot.clear()
+    yield fakehub
+    cache.clear()
 
 
 @pytest.fixture
@@ -82,8 +119,3 @@ def api_client(user):
     api = APIClient()
     api.force_authenticate(user)
     return api
-
-
-# Defined once for the whole suite: two session-scoped browsers would start Playwright twice.
-from tests.browser import browser, logged_in_page, new_page, page  # noqa: E402,F401
-from tests.fakehub.fixtures import fakehub, fakehub_session  # noqa: E402,F401  (the hub emulator)

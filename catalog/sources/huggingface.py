@@ -41,7 +41,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from modella import health
+from modella import health, outbound
 from modella.errors import (
     InvalidInput,
     ModellaError,
@@ -53,6 +53,7 @@ from modella.errors import (
 from modella.models import hub_token
 
 logger = logging.getLogger(__name__)
+outbound.silence_library_calls_home()  # no request to huggingface.co behind the configured endpoint
 
 SEARCH_CACHE_SECONDS = 5 * 60
 SEARCH_SORTS = ("downloads", "likes", "lastModified", "createdAt", "trendingScore")

@@ -8,17 +8,6 @@ import pytest
 from django.core.cache import cache
 
 
-@pytest.fixture
-def hub(fakehub, settings, db):
-    """The fake hub as Modella's Hugging Face endpoint, with no token and an empty cache."""
-    settings.HF_ENDPOINT = fakehub.hf_url
-    settings.HF_TOKEN = ""
-    settings.HUB_TIMEOUT = 5
-    cache.clear()
-    yield fakehub
-    cache.clear()
-
-
 class _Broken(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     status = 503

@@ -1,7 +1,6 @@
 """The Civitai tests: the emulator as Civitai (and as the only download host), fast backoff."""
 
 import pytest
-from django.core.cache import cache
 
 from catalog.sources import civitai as client
 
@@ -9,20 +8,9 @@ GOOD_KEY = "civ_good"
 
 
 @pytest.fixture
-def civ(fakehub, settings, db):
-    """The emulator as Modella's Civitai, no API key, an empty cache and a free rate limit."""
-    settings.CIVITAI_ENDPOINT = fakehub.civitai_url
-    settings.HF_ENDPOINT = fakehub.hf_url
-    settings.DOWNLOAD_HOSTS = ["127.0.0.1"]
-    settings.CIVITAI_TOKEN = ""
-    settings.HF_TOKEN = ""
-    settings.HUB_TIMEOUT = 5
-    settings.CIVITAI_REQUESTS_PER_SECOND = 0
-    settings.STORAGE_RESERVE_BYTES = 0
-    cache.clear()
-    client._next_slot.clear()
-    yield fakehub
-    cache.clear()
+def civ(hub):
+    """The emulator as Modella's Civitai (the suite's `hub`)."""
+    return hub
 
 
 @pytest.fixture

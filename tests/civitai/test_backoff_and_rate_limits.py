@@ -9,6 +9,13 @@ from modella.models import HubState
 from tests.fakehub import Fault
 
 
+def _the_retry_time_passes():
+    """The circuit breaker (modella.health) keeps a failing hub alone until retry_at: move it now."""
+    from django.utils import timezone
+
+    HubState.objects.update(retry_at=timezone.now())
+
+
 def test_a_429_backs_off_for_retry_after_then_succeeds(civ, sleeps):
     civ.set_fault("civitai:700161", Fault(fail_first=2, fail_on="resolve", fail_status=429, retry_after=3))
     assert civitai.resolve_download(600161)["filename"] == "tiny_test_lora.safetensors"
@@ -40,6 +47,7 @@ def test_a_persistent_failure_marks_civitai_unreachable_until_a_call_succeeds(ci
     assert HubState.objects.get(hub="civitai").down_since is not None
     assert api_client.get("/api/v1/status").json()["hubs"]["civitai"]["reachable"] is False
     civ.civitai_overloaded = False
+    _the_retry_time_passes()
     civitai.search(tag="style")
     assert api_client.get("/api/v1/status").json()["hubs"]["civitai"]["reachable"] is True
 
@@ -63,6 +71,7 @@ def test_the_page_says_overloaded_and_not_no_models_found(civ, sleeps, logged_in
     html = logged_in_client.get("/discover/civitai/?q=lantern").content.decode()
     assert "overloaded" in html and "No models found" not in html
     civ.civitai_overloaded = False
+    _the_retry_time_passes()
     html = logged_in_client.get("/discover/civitai/?q=nothing-matches-this").content.decode()
     assert "No models found" in html and "overloaded" not in html
 
@@ -80,6 +89,7 @@ def test_overloaded_answers_are_not_cached(civ, sleeps):
     with pytest.raises(UpstreamUnavailable):
         civitai.search(tag="style")
     civ.civitai_overloaded = False
+    _the_retry_time_passes()
     assert civitai.search(tag="style")["items"]
 
 

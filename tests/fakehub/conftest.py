@@ -1,1 +1,1 @@
-from tests.fakehub.fixtures import fakehub, fakehub_session  # noqa: F401
+"""The emulator's fixtures are registered for the whole suite in tests/conftest.py."""
