@@ -53,13 +53,16 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from downloads.models import DownloadJob
+from modella import health, outbound
 from storage import disk
 
 log = logging.getLogger(__name__)
 
-READ_SIZE = 1 << 20  # bytes asked of the socket per read
+READ_SIZE = 1 << 20  # bytes asked of the socket per read (parallel ranges)
 HASH_READ_SIZE = 8 << 20  # bytes read back per step when hashing from disk
-QUEUE_DEPTH = 16  # buffers in flight between reader and writer: memory stays flat
+BUFFER_SIZE = 256 << 10  # single stream: reused receive buffers, small enough to stay in the CPU cache ...
+BUFFER_COUNT = 16  # ... in flight between receiver, writer and hasher: memory stays flat (4 MiB)
+HANDOFF_SECONDS = 0.25  # a buffer is handed on when full or after this long (slow streams)
 MAX_REDIRECTS = 10
 MAX_REFRESHES = 8  # expired signed URLs resolved again, per file
 STALL_MIN_BPS = 1024  # below this average over the stall window, a stream counts as stalled
@@ -148,18 +151,19 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
+def _hub_of(url: str) -> str:
+    """The hub whose API endpoint `url` is on (same scheme, host and port), or "" (a CDN, storage)."""
+    origin = _origin(url)
+    if origin == _origin(settings.HF_ENDPOINT):
+        return "huggingface"
+    if origin == _origin(settings.CIVITAI_ENDPOINT):
+        return "civitai"
+    return ""
+
+
 def host_allowed(host: str) -> bool:
-    """The configured endpoints' hosts and DOWNLOAD_HOSTS (`*.example.com` wildcards), port ignored."""
-    host = host.lower().rstrip(".")
-    patterns = [_host(settings.HF_ENDPOINT), _host(settings.CIVITAI_ENDPOINT), *settings.DOWNLOAD_HOSTS]
-    for pattern in patterns:
-        pattern = pattern.strip().lower()
-        if pattern.startswith("*."):
-            if host == pattern[2:] or host.endswith(pattern[1:]):
-                return True
-        elif pattern and host == pattern.split(":")[0]:
-            return True
-    return False
+    """The configured endpoints' hosts and DOWNLOAD_HOSTS, never an internal IP (modella.outbound)."""
+    return outbound.host_allowed(host)
 
 
 def parse_retry_after(response: requests.Response) -> float | None:
@@ -283,6 +287,59 @@ def _write_all(fd: int, data, pos: int) -> None:
         written = os.pwrite(fd, view, pos)
         view = view[written:]
         pos += written
+
+
+def _take(free: queue_module.Queue, threads: list[threading.Thread]) -> bytearray:
+    """A free buffer; never waits forever on a pipeline stage that died."""
+    while True:
+        try:
+            return free.get(timeout=1.0)
+        except queue_module.Empty:
+            if not all(thread.is_alive() for thread in threads):
+                raise TransferError("write_failed", retryable=False, reason="pipeline stopped") from None
+
+
+class _BodyReader:
+    """`readinto(view)` for a response body: straight from the socket when the body is plain.
+
+    A plain body (identity encoding, not chunked, Content-Length equal to the bytes wanted) is
+    read with the socket file's `readinto1`: one recv per call into the caller's buffer, no
+    intermediate objects. Anything else (gzip despite identity, chunked, no length) goes through
+    urllib3, which decodes; bytes beyond what was wanted are kept and reported by `overflow()`.
+    """
+
+    def __init__(self, response, wanted: int):
+        raw = response.raw
+        self.raw = raw
+        self.encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+        self.pending = b""
+        fp = getattr(raw, "_fp", None)  # http.client.HTTPResponse
+        sock_file = getattr(fp, "fp", None)
+        self.direct = None
+        if (not self.encoded and not getattr(raw, "chunked", False) and getattr(fp, "length", None) == wanted
+                and hasattr(sock_file, "readinto1")):
+            self.direct = sock_file.readinto1
+
+    def readinto(self, view) -> int:
+        if self.direct is not None:
+            return self.direct(view)
+        if not self.pending:
+            if self.encoded:
+                self.pending = self.raw.read(1 << 18, decode_content=True)
+            else:
+                self.pending = self.raw.read1(min(READ_SIZE, len(view)))
+        n = min(len(view), len(self.pending))
+        view[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def overflow(self) -> int:
+        """Bytes received beyond the wanted length (a decoded body longer than the file)."""
+        if self.direct is not None:
+            return 0
+        if not self.pending and self.encoded:
+            self.pending = self.raw.read(1 << 18, decode_content=True)
+        return len(self.pending)
 
 
 # --- the monitor (progress, lease, cancel, stall watchdog) ---------------------------------------
@@ -498,7 +555,7 @@ class Download:
         final = disk.safe_path(rel)
         part = disk.safe_path(rel + ".part")
         st = self.state = FileState(entry=entry, final=final, part=part, rel=rel)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        disk.make_dirs(final.parent)
         self._set_job(current_file=entry["path"])
         self._restore(st)
         errors_in_row = 0
@@ -624,7 +681,7 @@ class Download:
         hops = 0
         while True:
             host = _host(url)
-            if not host_allowed(host):
+            if not outbound.url_allowed(url):  # other hosts, internal IPs, file:// and the like
                 raise Fatal("redirect_not_allowed", code="upstream_unavailable", host=host)
             wait = _host_wait(host)
             if wait > 0:
@@ -636,6 +693,12 @@ class Download:
             send = dict(headers)
             if _origin(url) != origin:
                 send.pop("Authorization", None)  # never hand a hub token to a CDN or another host
+            hub = _hub_of(url)
+            retry_at = health.open_until(hub) if hub else None
+            if retry_at is not None:
+                # The hub is down (circuit breaker open): the job waits in the queue, it does not fail.
+                raise Deferred(max(1.0, (retry_at - timezone.now()).total_seconds()),
+                               TransferError("hub_down", code="upstream_unavailable", hub=hub))
             try:
                 response = self.session.request(
                     method, url, headers=send, allow_redirects=False, stream=stream,
@@ -646,7 +709,11 @@ class Download:
                     raise Stopped(self.stop_reason or "cancel") from exc
                 if self.stalled:
                     raise Stalled("stalled") from exc
+                if hub:
+                    health.record_failure(hub)
                 raise TransferError("connection", reason=type(exc).__name__) from exc
+            if hub:
+                (health.record_failure if response.status_code >= 500 else health.record_success)(hub)
             if not follow or not response.is_redirect:
                 return response
             hops += 1
@@ -673,8 +740,10 @@ class Download:
             if self.job.source == "civitai":
                 if str(body.get("error", "")).lower() == "early access":
                     raise Fatal("civitai_early_access", code="remote_unauthorized", deadline=body.get("deadline", ""))
-                raise Fatal("civitai_login" if status == 401 else "civitai_forbidden", code="remote_unauthorized",
-                            message=str(body.get("message") or body.get("error") or ""))
+                message = str(body.get("message") or body.get("error") or "")
+                if status == 401:
+                    raise self._civitai_unauthorized(message, path)
+                raise Fatal("civitai_forbidden", code="remote_unauthorized", message=message)
             if error_code == "GatedRepo":
                 raise Fatal("hf_gated", code="remote_unauthorized",
                             url=f"{settings.HF_ENDPOINT}/{self.job.repo}", has_token=bool(_hub_token("huggingface")))
@@ -695,6 +764,27 @@ class Download:
         if status == 408 or status >= 500:
             raise TransferError("upstream_status", retry_after=parse_retry_after(response), status=status)
         raise Fatal("upstream_status", status=status)
+
+    @staticmethod
+    def _civitai_unauthorized(message: str, path: str) -> Fatal:
+        """Civitai's 401, told apart: downloads disabled by the creator, a saved key Civitai does not
+        accept (checked once with GET /api/v1/me: public endpoints treat a bad key as anonymous),
+        a valid key still refused, or no key at all."""
+        if "disabled downloads" in message.lower():
+            return Fatal("civitai_downloads_disabled", code="remote_unauthorized", path=path)
+        key = _hub_token("civitai")
+        if not key:
+            return Fatal("civitai_login", code="remote_unauthorized", message=message)
+        from catalog.sources import civitai
+
+        try:
+            valid = civitai.check_token(key)
+        except Exception:  # noqa: BLE001 - Civitai unreachable or limiting: the key may be fine
+            log.warning("could not check the Civitai API key", exc_info=True)
+            valid = True
+        if not valid:
+            return Fatal("civitai_key_invalid", code="remote_unauthorized", path=path)
+        return Fatal("civitai_login_refused", code="remote_unauthorized", path=path, message=message)
 
     def _open(self, remote: Remote, start: int, end: int | None = None, if_range: str = ""):
         """GET the body from `start` (to `end` inclusive), through the redirect chain."""
@@ -791,72 +881,139 @@ class Download:
             raise TransferError("bad_range", got=first, wanted=start)
 
     def _pump(self, response, fd: int, st: FileState, size: int) -> None:
-        """Reader loop (this thread) + writer/hasher thread; bounded queue keeps memory flat."""
-        buffers: queue_module.Queue = queue_module.Queue(maxsize=QUEUE_DEPTH)
+        """Single stream: three stages on a few large reused buffers, so memory stays flat.
+
+        This thread receives straight into a free buffer (`readinto`, no per-chunk objects) and
+        hands it on when it is full or after HANDOFF_SECONDS (a slow stream still shows progress);
+        a writer thread `pwrite`s it, a hasher thread feeds it to SHA-256 (which releases the GIL)
+        and returns it to the free pool. Write before hash, so `hashed <= written` always. A
+        checkpoint thread fsyncs every few seconds or DOWNLOAD_CHECKPOINT_BYTES without stopping
+        the writer: the durable offset is the write position taken before the fsync began.
+        """
+        free: queue_module.Queue = queue_module.Queue()
+        for _ in range(BUFFER_COUNT):
+            free.put(bytearray(BUFFER_SIZE))
+        to_write: queue_module.Queue = queue_module.Queue()
+        to_hash: queue_module.Queue = queue_module.Queue()
         failure: list[BaseException] = []
         checkpoint_seconds = _setting("DOWNLOAD_CHECKPOINT_SECONDS", 10)
         checkpoint_bytes = _setting("DOWNLOAD_CHECKPOINT_BYTES", 256 << 20)
+        written_event = threading.Event()
+        pumping = threading.Event()
+        pumping.set()
+
+        def fail(exc: BaseException) -> None:
+            if not failure:
+                failure.append(exc)
+            self.abort_streams()
 
         def writer() -> None:
             pos = st.written
-            last_sync_t, last_sync_pos = time.monotonic(), pos
-            try:
-                while True:
-                    chunk = buffers.get()
-                    if chunk is None:
-                        break
-                    if failure:
-                        continue
-                    st.hasher.update(chunk)
-                    _write_all(fd, chunk, pos)
-                    pos += len(chunk)
-                    st.hashed = st.written = pos
-                    if pos - last_sync_pos >= checkpoint_bytes or time.monotonic() - last_sync_t >= checkpoint_seconds:
-                        os.fsync(fd)
-                        st.durable = pos
-                        last_sync_t, last_sync_pos = time.monotonic(), pos
-                os.fsync(fd)
-                st.durable = pos
-            except OSError as exc:
-                failure.append(exc)
-                self.abort_streams()
-                try:  # what did reach the file is kept for the resume (e.g. after ENOSPC)
-                    os.fsync(fd)
-                    st.durable = st.written
-                except OSError:
-                    pass
+            while True:
+                item = to_write.get()
+                if item is None:
+                    to_hash.put(None)
+                    return
+                buf, n = item
+                if failure:
+                    free.put(buf)
+                    continue
+                done = 0
+                try:
+                    with memoryview(buf) as view:
+                        while done < n:  # short writes happen (a filling disk writes what fits)
+                            done += os.pwrite(fd, view[done:n], pos + done)
+                except OSError as exc:
+                    fail(exc)  # the bytes that did reach the file still count, for the resume
+                pos += done
+                st.written = pos
+                written_event.set()
+                if done:
+                    to_hash.put((buf, done))
+                else:
+                    free.put(buf)
 
-        thread = threading.Thread(target=writer, name=f"download-{self.job.pk}-writer", daemon=True)
-        thread.start()
+        def hasher() -> None:
+            while True:
+                item = to_hash.get()
+                if item is None:
+                    return
+                buf, n = item
+                with memoryview(buf) as view:
+                    st.hasher.update(view[:n])
+                st.hashed += n
+                free.put(buf)
+
+        def checkpointer() -> None:
+            last_t, last_pos = time.monotonic(), st.durable
+            while pumping.is_set():
+                written_event.wait(0.2)
+                written_event.clear()
+                pos = st.written
+                if pos > last_pos and (pos - last_pos >= checkpoint_bytes
+                                       or time.monotonic() - last_t >= checkpoint_seconds):
+                    try:
+                        os.fsync(fd)
+                    except OSError as exc:
+                        fail(exc)
+                        return
+                    st.durable = max(st.durable, pos)
+                    last_t, last_pos = time.monotonic(), pos
+
+        name = f"download-{self.job.pk}"
+        threads = [threading.Thread(target=writer, name=f"{name}-writer", daemon=True),
+                   threading.Thread(target=hasher, name=f"{name}-hasher", daemon=True)]
+        syncer = threading.Thread(target=checkpointer, name=f"{name}-checkpoint", daemon=True)
+        for thread in (*threads, syncer):
+            thread.start()
         remaining = size - st.written
-        encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
-        raw = response.raw
+        body = _BodyReader(response, remaining)
         error: BaseException | None = None
         try:
-            while remaining > 0 and not failure:
-                if self.stop_event.is_set():
+            while remaining > 0 and not failure and not self.stop_event.is_set():
+                buf = _take(free, threads)
+                filled, end = 0, False
+                limit = min(len(buf), remaining)
+                handoff = time.monotonic() + HANDOFF_SECONDS
+                try:
+                    with memoryview(buf) as view:
+                        while filled < limit:
+                            n = body.readinto(view[filled:limit])
+                            if not n:
+                                end = True
+                                break
+                            filled += n
+                            self.received += n
+                            if time.monotonic() >= handoff:
+                                break
+                finally:  # hand on what arrived, even when the connection broke mid-buffer
+                    if filled:
+                        remaining -= filled
+                        to_write.put((buf, filled))
+                    else:
+                        free.put(buf)
+                if end:
                     break
-                if encoded:
-                    chunk = raw.read(min(READ_SIZE, 1 << 18), decode_content=True)
-                else:
-                    chunk = raw.read1(min(READ_SIZE, remaining))
-                if not chunk:
-                    break
-                if len(chunk) > remaining:
-                    buffers.put(chunk[:remaining])
-                    remaining = 0
-                    raise TransferError("size_mismatch", code="size_mismatch", expected=size,
-                                        actual=size - remaining + len(chunk))
-                self.received += len(chunk)
-                remaining -= len(chunk)
-                buffers.put(chunk)
+            if remaining == 0 and body.overflow():
+                raise TransferError("size_mismatch", code="size_mismatch", expected=size,
+                                    actual=size + body.overflow())
         except TransferError as exc:
             error = exc
         except Exception as exc:  # noqa: BLE001 - connection reset, protocol error, shutdown by watchdog
             error = exc
         finally:
-            buffers.put(None)
-            thread.join()
+            to_write.put(None)
+            for thread in threads:
+                thread.join()
+            pumping.clear()
+            written_event.set()
+            syncer.join()
+            try:  # what did reach the file is kept for the resume (e.g. after ENOSPC)
+                os.fsync(fd)
+                st.durable = st.written
+            except OSError as exc:
+                if not failure:
+                    failure.append(exc)
         if failure:
             exc = failure[0]
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -1039,6 +1196,7 @@ class Download:
             raise ChecksumMismatch("checksum_mismatch", expected=expected, actual=digest, path=entry["path"])
         fd = os.open(st.part, os.O_RDONLY)
         try:
+            os.fchmod(fd, disk.FILE_MODE)  # 0o644 whatever the umask (or an earlier run) left
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -1130,7 +1288,8 @@ class Download:
 
     def _defer(self, deferred: Deferred) -> str:
         retry_at = timezone.now() + timedelta(seconds=deferred.seconds)
-        details = {"key": "deferred", "seconds": round(deferred.seconds)}
+        key = "hub_down" if deferred.error.key == "hub_down" else "deferred"
+        details = {"key": key, "seconds": round(deferred.seconds)}
         self._set_job(
             **self._durable_fields(),
             status=DownloadJob.Status.QUEUED, error_code=deferred.error.code,

@@ -1,30 +1,10 @@
 """Helpers for the download tests: the emulator wired into settings, and jobs made from it."""
 
-import pytest
-from django.core.cache import cache
 
 from catalog.models import ModelVariant
 from downloads import queue
 from downloads.models import DownloadJob
 from tests.factories import ModelRepositoryFactory
-
-
-@pytest.fixture
-def hub(fakehub, settings):
-    """The fake hub as Modella's only hub, with short stall/backoff windows for fast tests."""
-    settings.HF_ENDPOINT = fakehub.hf_url
-    settings.CIVITAI_ENDPOINT = fakehub.civitai_url
-    settings.DOWNLOAD_HOSTS = ["127.0.0.1"]
-    settings.HF_TOKEN = ""
-    settings.CIVITAI_TOKEN = ""
-    settings.STALL_SECONDS = 1
-    settings.DOWNLOAD_RETRY_BASE_SECONDS = 0.05
-    settings.DOWNLOAD_CHECKPOINT_SECONDS = 0.2
-    settings.DOWNLOAD_MAX_ATTEMPTS = 4
-    settings.DOWNLOAD_CONNECTIONS = 1
-    settings.STORAGE_RESERVE_BYTES = 0
-    cache.clear()  # per-host back-off notes from an earlier test
-    return fakehub
 
 
 def hf_variant(hub, repo_id: str, files: dict, filename: str | None = None) -> ModelVariant:

@@ -25,9 +25,11 @@ def test_a_redirect_to_a_host_not_allowed_is_refused(hub, models_dir):
 
 
 def test_an_expired_signed_url_is_resolved_again_and_continues_at_the_offset(hub):
-    content = hub.generated(1024 * 1024, seed=62)
+    content = hub.generated(600_000, seed=62)
     hub.add_hf_repo("acme/ttl-GGUF", files={"a.gguf": content})
-    hub.set_fault("acme/ttl-GGUF/a.gguf", Fault(signed_url_ttl=0.6, drop_after_bytes=400_000, rate_bps=1_000_000))
+    # The first transfer lasts 1.6 s, past the URL's 0.6 s life and into another second: the
+    # emulator signs with whole-second expiry times, so a quicker retry could get the same URL.
+    hub.set_fault("acme/ttl-GGUF/a.gguf", Fault(signed_url_ttl=0.6, drop_after_bytes=400_000, rate_bps=250_000))
     job = download(hub, "acme/ttl-GGUF", {"a.gguf": content})
 
     assert job.status == "completed", job.error
