@@ -111,14 +111,8 @@ def store(model: dict) -> ModelRepository:
             variant.save()
     # Files gone upstream (or an archived model): forget them unless a copy is on disk.
     for file_id, variant in existing.items():
-        if file_id in seen:
-            continue
-        if variant.local_path:
-            variant.is_recommended = False
-            variant.update_details = {**variant.update_details, "removed_upstream": True}
-            variant.save(update_fields=["is_recommended", "update_details", "updated_at"])
-        else:
-            variant.delete()
+        if file_id not in seen:
+            variant.forget_upstream()
     return repository
 
 

@@ -275,6 +275,15 @@ class ModelVariant(models.Model):
         self.mark_removed()
         return freed
 
+    def forget_upstream(self) -> None:
+        """The hub no longer has this file: a downloaded copy stays (flagged), the rest goes."""
+        if self.local_path:
+            self.is_recommended = False
+            self.update_details = {**self.update_details, "removed_upstream": True}
+            self.save(update_fields=["is_recommended", "update_details", "updated_at"])
+        else:
+            self.delete()
+
     def start_update(self, user=None):
         """Download the newer remote file; the old one stays until the new one is verified.
 

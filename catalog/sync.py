@@ -207,14 +207,8 @@ def store(remote: huggingface.RemoteRepo) -> ModelRepository:
         variant.save()
     # Files gone upstream: forget them unless a copy is on disk (that stays, flagged).
     for filename, variant in existing.items():
-        if filename in seen:
-            continue
-        if variant.local_path:
-            variant.is_recommended = False
-            variant.update_details = {**variant.update_details, "removed_upstream": True}
-            variant.save(update_fields=["is_recommended", "update_details", "updated_at"])
-        else:
-            variant.delete()
+        if filename not in seen:
+            variant.forget_upstream()
     return repository
 
 
