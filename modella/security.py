@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 CSP = "; ".join(
@@ -37,6 +38,24 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in the query string is never meaningful, and PostgreSQL cannot store or
+    compare it: refuse such a request here, once, instead of failing deep inside a query.
+    (Form and JSON fields are already checked by Django's and DRF's CharField validators.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
+            message = _("The address contains a NUL character, which is never valid here.")
+            if request.path_info.startswith("/api/"):
+                error = {"error": {"code": "invalid_input", "message": str(message), "details": {}}}
+                return JsonResponse(error, status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
 
 
 # --- Login throttling ----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -60,7 +62,13 @@ def storage_view(request: Request) -> Response:
 def snapshots_view(request: Request) -> Response:
     since = None
     if request.query_params.get("since"):
-        since = parse_datetime(request.query_params["since"].replace(" ", "+"))
+        try:
+            since = parse_datetime(request.query_params["since"].replace(" ", "+"))
+            if since is not None:
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+                since = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):
+            since = None
         if since is None:
             raise InvalidInput(
                 _("“since” must be an ISO 8601 date and time, e.g. 2026-11-22T10:00:00Z."),
