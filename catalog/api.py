@@ -18,7 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import quant, resolve, sync
-from catalog.models import SIZE_BUCKETS, VARIANT_STATUSES, ModelRepository, ModelVariant, variant_filter
+from catalog.models import (
+    SIZE_BUCKETS,
+    VARIANT_STATUSES,
+    ModelRepository,
+    ModelVariant,
+    RepoType,
+    variant_filter,
+)
 from catalog.sources import huggingface
 from downloads.models import DownloadJob
 from modella.drf import Pagination
@@ -71,6 +78,7 @@ def variant_data(variant: ModelVariant) -> dict:
                              "bits_per_weight": bits, "method": variant.quant_method or None},
             "performance_metrics": quant.ratings(bits, kind),
         },
+        "fit": variant.fit.as_dict(),
     }
     if status in ("queued", "downloading", "failed"):
         data["progress"] = _progress(job)
@@ -83,6 +91,7 @@ def repository_data(repository: ModelRepository, variants=None) -> dict:
     return {
         "repo": repository.repo,
         "source": repository.source,
+        "repo_type": repository.repo_type,
         "metadata": {
             "likes": repository.likes,
             "stars": repository.likes,
@@ -115,13 +124,17 @@ def _variant_fields() -> dict:
         "download_id": serializers.IntegerField(allow_null=True), "role": serializers.CharField(),
         "is_recommended": serializers.BooleanField(), "files": serializers.ListField(child=serializers.DictField()),
         "update_available": serializers.BooleanField(), "metadata": serializers.DictField(),
+        "fit": serializers.DictField(help_text="Will it fit: verdict gpu|ram|too_large|unknown, needed_bytes, "
+                                               "weights_bytes, kv_cache_bytes, overhead_bytes, context, gpu_bytes, "
+                                               "ram_bytes, reason"),
     }
 
 
 # Built once: drf-spectacular names components by class, and two classes named "ModelRepository"
 # would clash in the schema.
 _REPOSITORY_SCHEMA = type(inline_serializer("ModelRepository", {
-    "repo": serializers.CharField(), "source": serializers.CharField(), "metadata": serializers.DictField(),
+    "repo": serializers.CharField(), "source": serializers.CharField(),
+    "repo_type": serializers.ChoiceField(choices=RepoType.values), "metadata": serializers.DictField(),
     "variants": inline_serializer("ModelVariant", _variant_fields(), many=True),
     "selected_filename": serializers.CharField(required=False),
 }))
@@ -186,6 +199,9 @@ def catalog_queryset(request: Request):
             for value in values:
                 q |= Q(**{f"{field}__iexact": value})
             repositories = repositories.filter(q)
+    repo_types = _multi(request, "repo_type", RepoType.values)
+    if repo_types:
+        repositories = repositories.filter(repo_type__in=repo_types)
     search = request.query_params.get("search", "").strip()
     if search:
         repositories = repositories.search(search)
@@ -208,6 +224,7 @@ def catalog_queryset(request: Request):
         OpenApiParameter("size", str, many=True, enum=list(SIZE_BUCKETS)),
         OpenApiParameter("status", str, many=True, enum=list(VARIANT_STATUSES)),
         OpenApiParameter("source", str), OpenApiParameter("type", str), OpenApiParameter("base_model", str),
+        OpenApiParameter("repo_type", str, many=True, enum=RepoType.values),
         OpenApiParameter("sort", str, enum=list(SORTS)), OpenApiParameter("page", int),
         OpenApiParameter("page_size", int),
     ],
@@ -362,3 +379,24 @@ def hub_huggingface_search(request: Request) -> Response:
     results = [{**item, "in_catalog": item["repo"] in known} for item in page["results"]]
     return Response({"results": results, "next": page["next"]})
 
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("include", str, many=True), OpenApiParameter("exclude", str, many=True)],
+    responses={200: inline_serializer("WholeRepositoryPreview", {
+        "repo": serializers.CharField(), "revision": serializers.CharField(allow_null=True),
+        "include": serializers.ListField(child=serializers.CharField()),
+        "exclude": serializers.ListField(child=serializers.CharField()),
+        "files_total": serializers.IntegerField(), "size": serializers.IntegerField(),
+        "files": serializers.ListField(child=serializers.DictField()),
+    })},
+)
+@api_view(["GET"])
+def modelfile_whole_repository(request: Request, repo: str) -> Response:
+    """What `POST /downloads {"whole_repository": true, ...}` would fetch: file count, size, first paths."""
+    from catalog import whole_repo
+
+    repository = _load_or_fetch(repo)
+    include = whole_repo.parse_patterns(request.query_params.getlist("include"), "include")
+    exclude = whole_repo.parse_patterns(request.query_params.getlist("exclude"), "exclude")
+    return Response(whole_repo.preview(repository, include, exclude))

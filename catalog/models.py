@@ -1,3 +1,4 @@
+import functools
 import posixpath
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from modella.errors import InvalidInput, NotFound
+from modella.errors import NotFound
 
 # Variant size buckets of the catalog's `size` filter (bytes, by the variant's size).
 GB = 10**9
@@ -34,6 +35,13 @@ class Access(models.TextChoices):
     PENDING = "pending", _("Access request pending")
 
 
+class RepoType(models.TextChoices):
+    """What kind of Hugging Face repository: a model or a dataset (`datasets/owner/name`)."""
+
+    MODEL = "model", _("Model")
+    DATASET = "dataset", _("Dataset")
+
+
 class ModelRepositoryQuerySet(models.QuerySet):
     def search(self, text: str):
         """Full-text search over repo id, name, description and tags (SQLite FTS5 / PostgreSQL)."""
@@ -49,8 +57,10 @@ class ModelRepository(models.Model):
     """A repository on a hub (or a folder of imported local files), as last fetched."""
 
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.HUGGINGFACE)
-    # `owner/name` for Hugging Face, `civitai:<model id>` for Civitai: the API's `repo`.
+    # `owner/name` for Hugging Face, `datasets/owner/name` for a Hugging Face dataset (so it never
+    # collides with a model of the same name), `civitai:<model id>` for Civitai: the API's `repo`.
     repo = models.CharField(max_length=300, unique=True)
+    repo_type = models.CharField(max_length=16, choices=RepoType.choices, default=RepoType.MODEL, db_index=True)
     name = models.CharField(max_length=300, blank=True, default="")
     author = models.CharField(max_length=200, blank=True, default="")
     description = models.TextField(blank=True, default="")
@@ -113,7 +123,9 @@ class ModelRepository(models.Model):
         """The variant a file name names: its own file or one part of a split set."""
         variant = self.variants.filter(filename=filename).first()
         if variant is None:
-            variant = next((v for v in self.variants.all() if any(f.get("path") == filename for f in v.files)), None)
+            # A part of a split set; never the whole-repository unit, which holds every file.
+            variant = next((v for v in self.variants.all() if v.role != ModelVariant.Role.REPOSITORY
+                            and any(f.get("path") == filename for f in v.files)), None)
         if variant is None:
             raise NotFound(_("%(repo)s has no file named %(filename)s.") % {"repo": self.repo, "filename": filename})
         return variant
@@ -163,6 +175,8 @@ class ModelVariant(models.Model):
     class Role(models.TextChoices):
         MODEL = "model", _("Model")
         MMPROJ = "mmproj", _("Multimodal projector")
+        # Every file of the repository matching `selection` (catalog.whole_repo).
+        REPOSITORY = "repository", _("Whole repository")
 
     repository = models.ForeignKey(ModelRepository, on_delete=models.CASCADE, related_name="variants")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MODEL)
@@ -190,6 +204,8 @@ class ModelVariant(models.Model):
     update_available = models.BooleanField(default=False)
     update_details = models.JSONField(default=dict, blank=True)
     probed = models.JSONField(default=dict, blank=True, help_text=_("What the file's own header says."))
+    # Whole-repository variants: {"include": [globs], "exclude": [globs]} that chose `files`.
+    selection = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -210,6 +226,13 @@ class ModelVariant(models.Model):
     @property
     def is_downloaded(self) -> bool:
         return bool(self.local_path)
+
+    @functools.cached_property
+    def fit(self):
+        """Will it fit: the memory this variant needs to run vs this machine's (catalog.fit)."""
+        from catalog import fit
+
+        return fit.estimate(self)
 
     def mark_downloaded(self, path: str, revision: str = "") -> None:
         """A verified file is at `path` (relative to the models directory); set by downloads."""
@@ -265,9 +288,14 @@ class ModelVariant(models.Model):
 
         if not self.local_path:
             raise NotFound(_("%(filename)s is not downloaded.") % {"filename": self.filename})
-        folder = posixpath.dirname(self.local_path)
-        # The parts of a split set sit beside the first one, under their own base names.
-        names = [self.local_path] + [posixpath.join(folder, posixpath.basename(p)) for p in self.paths[1:]]
+        if self.role == self.Role.REPOSITORY:
+            from catalog.whole_repo import local_paths
+
+            names = local_paths(self)  # the repository's own relative paths, subfolders included
+        else:
+            folder = posixpath.dirname(self.local_path)
+            # The parts of a split set sit beside the first one, under their own base names.
+            names = [self.local_path] + [posixpath.join(folder, posixpath.basename(p)) for p in self.paths[1:]]
         freed = sum(disk.delete(name) for name in names)
         self.update_available = False
         self.update_details = {k: v for k, v in self.update_details.items() if k == "projectors"}
@@ -285,21 +313,11 @@ class ModelVariant(models.Model):
             self.delete()
 
     def start_update(self, user=None):
-        """Download the newer remote file; the old one stays until the new one is verified.
+        """Download the newer remote file (or Civitai version); the old one stays until the new one
+        is verified (downloads.updates holds the rules, shared with "update selected")."""
+        from downloads import updates
 
-        The download engine writes beside the final path and renames only after the size and
-        SHA-256 check, so a failed update leaves the old, working file in place."""
-        from downloads import queue
-
-        if not self.update_available:
-            raise InvalidInput(_("%(filename)s has no update available.") % {"filename": self.filename})
-        new = self.update_details.get("new") or {}
-        self.sha256 = new.get("sha256", self.sha256)
-        self.size = new.get("size", self.size)
-        self.files = new.get("files", self.files)
-        self.save(update_fields=["sha256", "size", "files", "updated_at"])
-        # replace=True: the old verified file may stay on disk until the new one replaces it.
-        return queue.enqueue(self, user=user, replace=True)
+        return updates.update_one(self, "replace", user)
 
 
 class FeaturedModelQuerySet(models.QuerySet):

@@ -32,10 +32,13 @@ _HF_RESERVED_OWNERS = {"datasets", "spaces", "docs", "api", "models", "collectio
 
 ACCEPTED_FORMS = [
     "owner/name",
+    "datasets/owner/name",
     "https://huggingface.co/owner/name",
     "https://huggingface.co/owner/name/tree/<revision>",
     "https://huggingface.co/owner/name/blob/<revision>/<file>",
     "https://huggingface.co/owner/name/resolve/<revision>/<file>",
+    "https://huggingface.co/datasets/owner/name",
+    "https://huggingface.co/datasets/owner/name/resolve/<revision>/<file>",
     "https://civitai.com/models/<id>",
     "https://civitai.com/models/<id>?modelVersionId=<version id>",
     "civitai:<id>",
@@ -45,7 +48,7 @@ ACCEPTED_FORMS = [
 @dataclass(frozen=True)
 class Resolved:
     source: str  # "huggingface" | "civitai"
-    repo: str  # the API's `repo`: "owner/name" or "civitai:<id>"
+    repo: str  # the API's `repo`: "owner/name", "datasets/owner/name" or "civitai:<id>"
     revision: str | None = None
     filename: str | None = None
     civitai_version_id: int | None = None
@@ -76,6 +79,21 @@ def is_hf_repo_id(value: str) -> bool:
     return bool(_HF_REPO_RE.match(value)) and ".." not in value and "--" not in value
 
 
+DATASET_PREFIX = "datasets/"
+
+
+def is_hf_dataset_id(value: str) -> bool:
+    """`datasets/owner/name`: how Modella names a Hugging Face dataset (and how its URLs start)."""
+    return value.startswith(DATASET_PREFIX) and is_hf_repo_id(value[len(DATASET_PREFIX):])
+
+
+def split_repo_type(repo: str) -> tuple[str, str]:
+    """("dataset", "owner/name") for `datasets/owner/name`, else ("model", repo)."""
+    if repo.startswith(DATASET_PREFIX):
+        return "dataset", repo[len(DATASET_PREFIX):]
+    return "model", repo
+
+
 def _parse(text) -> Resolved | None:
     if not isinstance(text, str):
         return None
@@ -87,6 +105,10 @@ def _parse(text) -> Resolved | None:
         version = match.group("version")
         return Resolved("civitai", f"civitai:{int(match.group('id'))}", civitai_version_id=int(version) if version else None)
     if "://" not in text:
+        name = text[len(DATASET_PREFIX):]
+        if text[: len(DATASET_PREFIX)].lower() == DATASET_PREFIX:
+            # "datasets" is the Hub's namespace for datasets, never a model owner.
+            return Resolved("huggingface", DATASET_PREFIX + name) if is_hf_repo_id(name) else None
         if is_hf_repo_id(text):
             return Resolved("huggingface", text)
         # A URL pasted without its scheme: "huggingface.co/owner/name", "civitai.com/models/1".
@@ -120,11 +142,16 @@ def _parse_url(text: str) -> Resolved | None:
 
 
 def _parse_hf(segments: list[str]) -> Resolved | None:
+    prefix = ""
+    if segments and segments[0].lower() == "datasets":
+        # https://huggingface.co/datasets/owner/name[/tree|blob|resolve/...]: a dataset repository.
+        prefix, segments = DATASET_PREFIX, segments[1:]
     if len(segments) < 2 or segments[0].lower() in _HF_RESERVED_OWNERS:
         return None
     repo = f"{segments[0]}/{segments[1]}"
     if not is_hf_repo_id(repo):
         return None
+    repo = prefix + repo
     rest = segments[2:]
     if not rest:
         return Resolved("huggingface", repo)

@@ -9,6 +9,12 @@ update checks call it). Variants are built from the file list:
 * repositories without GGUF files get a variant per safetensors / ckpt / bin / pt weight file
   (sharded safetensors grouped like split GGUF).
 
+* datasets (`datasets/owner/name`) get a variant per data file (README and dotfiles aside);
+* a whole-repository variant (role "repository", catalog.whole_repo), once asked for, is kept
+  and its file list recomputed from its include/exclude patterns at every fetch.
+
+The repository's full file list is kept in `extra["files"]` (for the whole-repository choice).
+
 A downloaded variant whose remote file changed keeps describing the file on disk; the new
 remote state goes into `update_details` and `update_available` is set.
 """
@@ -23,9 +29,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import quant
-from catalog.models import ModelRepository, ModelVariant, Source
-from catalog.resolve import is_hf_repo_id
+from catalog import fit, probe, quant
+from catalog.models import ModelRepository, ModelVariant, RepoType, Source
+from catalog.resolve import is_hf_dataset_id, is_hf_repo_id
 from catalog.sources import huggingface
 from modella.errors import InvalidInput
 
@@ -33,6 +39,8 @@ SPLIT_RE = re.compile(r"^(?P<stem>.+)-(?P<index>\d{5})-of-(?P<total>\d{5})\.(?P<
 WEIGHT_EXTENSIONS = (".safetensors", ".ckpt", ".bin", ".pt", ".pth")
 # Weight-looking files that are not model weights.
 NOT_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|rng_state[^/]*|scaler)\.(bin|pt|pth)$")
+# A dataset's files offered one by one (beyond this, the whole-repository choice with patterns).
+DATASET_FILE_VARIANTS = 500
 
 
 @dataclass
@@ -57,6 +65,16 @@ class VariantSpec:
 def _file_dict(remote_file: huggingface.RemoteFile) -> dict:
     return {"path": remote_file.path, "size": remote_file.size, "sha256": remote_file.sha256,
             "blob_id": remote_file.blob_id}
+
+
+def build_dataset_variants(files: list[huggingface.RemoteFile]) -> list[VariantSpec]:
+    """A dataset's data files, each one downloadable on its own."""
+    data = [f for f in files if not posixpath.basename(f.path).startswith(".") and f.path.lower() != "readme.md"]
+    specs = []
+    for remote_file in sorted(data, key=lambda f: f.path)[:DATASET_FILE_VARIANTS]:
+        extension = posixpath.basename(remote_file.path).rsplit(".", 1)[-1].lower() if "." in remote_file.path else ""
+        specs.append(VariantSpec(filename=remote_file.path, files=[_file_dict(remote_file)], format=extension[:32]))
+    return sorted(specs, key=lambda s: (s.size, s.filename))
 
 
 def build_variants(files: list[huggingface.RemoteFile]) -> list[VariantSpec]:
@@ -148,19 +166,23 @@ def fetch_repository(repo: str, revision: str | None = None) -> ModelRepository:
         from catalog import civitai_store
 
         return civitai_store.fetch_repository(repo)
-    if not is_hf_repo_id(repo):
-        raise InvalidInput(_("“%(repo)s” is not a valid Hugging Face repository id (owner/name).") % {"repo": repo})
+    if not (is_hf_repo_id(repo) or is_hf_dataset_id(repo)):
+        raise InvalidInput(_("“%(repo)s” is not a valid Hugging Face repository id (owner/name or "
+                             "datasets/owner/name).") % {"repo": repo})
     remote = huggingface.fetch(repo, revision)
     return store(remote)
 
 
 @transaction.atomic
 def store(remote: huggingface.RemoteRepo) -> ModelRepository:
-    specs = build_variants(remote.files)
-    recommended = _pick_recommended(specs)
+    from catalog import whole_repo
+
+    dataset = remote.repo_type == RepoType.DATASET
+    specs = build_dataset_variants(remote.files) if dataset else build_variants(remote.files)
+    recommended = None if dataset else _pick_recommended(specs)
     card = remote.card_data
     base_model = _base_model(card)
-    name = remote.repo.split("/", 1)[-1]
+    name = remote.repo.rsplit("/", 1)[-1]
     family = (quant.family_from_text(name, base_model, card.get("model_name") if isinstance(card.get("model_name"), str) else "")
               or quant.family_from_architecture(remote.gguf.get("architecture", ""))
               or quant.family_from_text(" ".join(remote.tags)))
@@ -168,8 +190,9 @@ def store(remote: huggingface.RemoteRepo) -> ModelRepository:
     if repository is None:
         repository = ModelRepository(repo=remote.repo, source=Source.HUGGINGFACE)
     repository.source = Source.HUGGINGFACE
+    repository.repo_type = remote.repo_type
     repository.name = name
-    repository.author = remote.repo.split("/", 1)[0]
+    repository.author = remote.repo.removeprefix("datasets/").split("/", 1)[0]
     repository.description = remote.description
     license_value = card.get("license")
     repository.license = (license_value if isinstance(license_value, str) else "")[:100]
@@ -177,15 +200,18 @@ def store(remote: huggingface.RemoteRepo) -> ModelRepository:
     repository.likes = remote.likes
     repository.downloads = remote.downloads
     repository.family = family[:64]
-    repository.model_type = _model_type(remote, specs)[:64]
+    repository.model_type = "Dataset" if dataset else _model_type(remote, specs)[:64]
     repository.base_model = base_model
     repository.gated = remote.gated
     repository.private = remote.private
     repository.access = remote.access
     repository.remote_revision = remote.sha
     repository.remote_last_modified = remote.last_modified
-    repository.extra = {"card_data": card, "pipeline_tag": remote.pipeline_tag, "library_name": remote.library_name,
-                        "gguf": remote.gguf, "safetensors": remote.safetensors}
+    # Kept across fetches: the attention shape read from a downloaded file (catalog.probe, catalog.fit).
+    kept = {k: v for k, v in (repository.extra or {}).items() if k == "gguf_shape"}
+    repository.extra = {**kept, "card_data": card, "pipeline_tag": remote.pipeline_tag, "library_name": remote.library_name,
+                        "gguf": remote.gguf, "safetensors": remote.safetensors,
+                        "files": whole_repo.pack_files(remote.files)}
     repository.synced_at = timezone.now()
     repository.save()
     repository.links = _links(remote, repository.hub_url)
@@ -195,6 +221,10 @@ def store(remote: huggingface.RemoteRepo) -> ModelRepository:
     name_parameters = quant.parameters_from_text(name)
     existing = {v.filename: v for v in repository.variants.all()}
     seen = set()
+    whole = existing.get(whole_repo.FILENAME)
+    if whole is not None:
+        # Asked for earlier: the same patterns over the new file list (an update if it changed).
+        specs.append(whole_repo.spec(remote.files, whole.selection))
     for spec in specs:
         variant = existing.get(spec.filename) or ModelVariant(repository=repository, filename=spec.filename)
         seen.add(spec.filename)
@@ -202,13 +232,17 @@ def store(remote: huggingface.RemoteRepo) -> ModelRepository:
         variant.parameters = variant.probed.get("parameters") or parameters_total or name_parameters
         variant.architecture = variant.probed.get("architecture") or remote.gguf.get("architecture", "")[:64]
         variant.context_length = variant.probed.get("context_length") or remote.gguf.get("context_length")
-        variant.model_type = repository.model_type if spec.role == ModelVariant.Role.MODEL else "mmproj"
+        variant.model_type = {ModelVariant.Role.MODEL: repository.model_type, ModelVariant.Role.MMPROJ: "mmproj"}.get(
+            spec.role, repository.model_type)
         variant.base_model = base_model
         variant.save()
     # Files gone upstream: forget them unless a copy is on disk (that stays, flagged).
     for filename, variant in existing.items():
         if filename not in seen:
             variant.forget_upstream()
+    fit.recommend(repository)  # the best-rated variant that fits this machine's GPU, else its RAM
+    # No attention shape yet: a worker reads it from the first bytes of one GGUF file (Range request).
+    probe.queue_remote_shape(repository)
     return repository
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog import resolve, sync, updates
+from catalog import resolve, sync
 from catalog.models import ModelRepository
 from catalog.sources import huggingface
 from modella.errors import ModellaError
@@ -49,10 +49,3 @@ def add(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('catalog:discover')}?{urlencode({'repo': repository.repo})}")
 
 
-@login_required
-@require_POST
-def check_updates(request: HttpRequest) -> HttpResponse:
-    """The "check for updates" button: the same check the schedule runs."""
-    found = updates.check_all()
-    messages.info(request, _("Update check done: %(count)s repositories have updates.") % {"count": found})
-    return redirect("catalog:discover")

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from downloads.models import DownloadJob
+from downloads.models import DownloadJob, UpdateItem, UpdateRun
 from modella.errors import ModellaError
 
 
@@ -54,3 +54,24 @@ class DownloadJobAdmin(admin.ModelAdmin):
             done += 1
         self._report(request, done, [], ngettext(
             "%(count)d download was moved up.", "%(count)d downloads were moved up.", done))
+
+
+class UpdateItemInline(admin.TabularInline):
+    model = UpdateItem
+    fields = ("repo", "filename", "kind", "outcome", "reason", "message", "job")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(UpdateRun)
+class UpdateRunAdmin(admin.ModelAdmin):
+    """The summaries of "update selected" runs, as the Updates page shows them."""
+
+    list_display = ("created_at", "policy", "user")
+    list_filter = ("policy",)
+    readonly_fields = ("created_at", "policy", "user")
+    inlines = [UpdateItemInline]
+
+    def has_add_permission(self, request):
+        return False

@@ -24,6 +24,13 @@ def _iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def files_done(job: DownloadJob) -> int:
+    """Files of the job verified and in place (a multi-file job finishes them one by one)."""
+    if job.status == DownloadJob.Status.COMPLETED:
+        return len(job.files)
+    return sum(1 for f in job.files if f.get("done"))
+
+
 def item_data(job: DownloadJob) -> dict:
     """A DownloadQueueItem."""
     return {
@@ -48,6 +55,8 @@ def item_data(job: DownloadJob) -> dict:
         "source": job.source,
         "retry_at": _iso(job.retry_at),
         "files": [{"path": f["path"], "size": f.get("size"), "done": bool(f.get("done"))} for f in job.files],
+        "files_done": files_done(job),
+        "files_total": len(job.files),
     }
 
 
@@ -68,6 +77,8 @@ class DownloadItemSerializer(serializers.Serializer):
     error = serializers.CharField(allow_null=True)
     error_code = serializers.CharField(allow_null=True)
     current_file = serializers.CharField()
+    files_done = serializers.IntegerField(help_text="Files of the job verified and in place.")
+    files_total = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -78,10 +89,16 @@ class DownloadCreateSerializer(serializers.Serializer):
     filename = serializers.CharField(required=False, max_length=500, allow_blank=True)
     url = serializers.CharField(required=False, max_length=2000)
     priority = serializers.ChoiceField(choices=list(PRIORITY_NAMES), default="normal")
+    # Every file of the repository (matching include / exclude globs) as one download.
+    whole_repository = serializers.BooleanField(default=False)
+    include = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=50)
+    exclude = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=50)
 
     def validate(self, attrs):
         if not attrs.get("repo") and not attrs.get("url"):
             raise serializers.ValidationError(_("Give either “repo” (with “filename”) or “url”."))
+        if (attrs.get("include") or attrs.get("exclude")) and not attrs.get("whole_repository"):
+            raise serializers.ValidationError(_("“include” and “exclude” need “whole_repository”: true."))
         return attrs
 
 
@@ -122,6 +139,19 @@ def find_variant(repo: str, filename: str | None, url: str | None = None):
     return variant
 
 
+def find_repository(repo: str, url: str | None = None):
+    """The catalog repository `repo` (or the one `url` names), fetched from its hub when unknown."""
+    from catalog.models import ModelRepository
+
+    revision = None
+    if url:
+        from catalog.resolve import parse
+
+        resolved = parse(url)
+        repo, revision = resolved.repo, resolved.revision
+    return (None if revision else ModelRepository.objects.filter(repo=repo).first()) or _repository(repo, revision)
+
+
 def _repository(repo: str, revision: str | None):
     try:
         from catalog.sync import fetch_repository
@@ -140,6 +170,12 @@ def downloads_create(request: Request) -> Response:
     data = DownloadCreateSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
+    if values["whole_repository"]:
+        from catalog import whole_repo
+
+        job = whole_repo.enqueue(find_repository(values.get("repo", ""), values.get("url")), values.get("include"),
+                                 values.get("exclude"), priority=values["priority"], user=request.user)
+        return Response(item_data(job), status=status.HTTP_201_CREATED)
     variant = find_variant(values.get("repo", ""), values.get("filename") or None, values.get("url"))
     job = queue.enqueue(variant, priority=values["priority"], user=request.user)
     return Response(item_data(job), status=status.HTTP_201_CREATED)

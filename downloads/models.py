@@ -168,6 +168,10 @@ class DownloadJob(models.Model):
     segments = models.JSONField(default=list, blank=True)
     refetched = models.BooleanField(default=False, help_text=_("The one automatic full re-fetch was used."))
     dismissed = models.BooleanField(default=False, help_text=_("Removed from the queue page; kept in history."))
+    # An update (downloads.updates): what happens to the old file once the new one is verified,
+    # and which file that is ({"variant", "paths", "tag"}).
+    update_policy = models.CharField(max_length=16, blank=True, default="")
+    replaces = models.JSONField(default=dict, blank=True)
     lease_owner = models.CharField(max_length=100, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -323,3 +327,52 @@ class DownloadJob(models.Model):
     def dismiss(self) -> None:
         DownloadJob.objects.filter(pk=self.pk).update(dismissed=True)
         self.refresh_from_db()
+
+
+class UpdateRun(models.Model):
+    """One "update selected" request: the policy chosen and, per variant, what was queued or why not."""
+
+    class Policy(models.TextChoices):
+        REPLACE = "replace", _("Replace the old file")
+        KEEP = "keep", _("Keep both files")
+        ARCHIVE = "archive", _("Move the old file to the archive folder")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    policy = models.CharField(max_length=16, choices=Policy.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("update run")
+        verbose_name_plural = _("update runs")
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UpdateItem(models.Model):
+    """One variant of an update run: queued (with its job) or skipped (with the reason)."""
+
+    run = models.ForeignKey(UpdateRun, on_delete=models.CASCADE, related_name="items")
+    variant = models.ForeignKey("catalog.ModelVariant", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    job = models.ForeignKey(DownloadJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="update_items")
+    repo = models.CharField(max_length=300, blank=True, default="")
+    filename = models.CharField(max_length=500, blank=True, default="")
+    kind = models.CharField(max_length=16, blank=True, default="")  # "commit", "file" or "version"
+    # "queued" or "skipped"; `reason` is a code (early_access, already_queued, insufficient_storage...).
+    outcome = models.CharField(max_length=16)
+    reason = models.CharField(max_length=32, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    old = models.JSONField(default=dict, blank=True)
+    new = models.JSONField(default=dict, blank=True)
+    # Filled when the job completes: where the old file went ({"action", "path"}).
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("update item")
+        verbose_name_plural = _("update items")
+
+    def __str__(self) -> str:
+        return f"{self.repo}/{self.filename}: {self.outcome}"

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import probe
+from downloads import signals
 from downloads.models import LIVE_STATUSES, PRIORITY_NAMES, DownloadJob
 from modella.errors import AlreadyExists, InsufficientStorage, InvalidInput
 from storage import disk, snapshots
@@ -47,7 +48,8 @@ def lease_seconds() -> int:
 
 
 def destination_dir(repository) -> str:
-    """`huggingface/<owner>/<repo>` or `civitai/<type>/<name>-<id>` (relative to the models dir)."""
+    """`huggingface/<owner>/<repo>`, `huggingface/datasets/<owner>/<name>` (the dataset's repo id
+    carries its `datasets/` prefix) or `civitai/<type>/<name>-<id>` (relative to the models dir)."""
     if repository.source == "civitai":
         model_id = repository.repo.split(":", 1)[-1]
         kind = disk.sanitize_filename(repository.model_type or "Other", default="Other")
@@ -94,12 +96,20 @@ def check_space(needed: int) -> None:
         )
 
 
-def enqueue(variant, priority: str = "normal", user=None, replace: bool = False) -> DownloadJob:
+def enqueue(variant, priority: str = "normal", user=None, replace: bool = False, revision: str = "",
+            policy: str = "", replaces: dict | None = None) -> DownloadJob:
     """Queue a variant (a file or a split set). Raises AlreadyExists (409), InsufficientStorage
     (507) or InvalidFileName (400); the run task is handed out when the transaction commits.
 
     `replace=True` queues a newer version of a file that is already downloaded (an update): the
-    old file stays in place until the new one is verified and renamed over it."""
+    old file stays in place until the new one is verified and renamed over it. `revision` pins the
+    commit up front (a whole repository: every file from the commit its file list came from).
+    `policy` (replace, keep, archive) and `replaces` (the old file) make it an update whose old
+    file is handled by downloads.updates once the new one is verified."""
+    if policy:
+        from downloads.updates import check_policy
+
+        check_policy(policy)
     if priority not in PRIORITY_NAMES:
         raise InvalidInput(
             _("Unknown priority %(priority)s: use low, normal, high or urgent.") % {"priority": priority},
@@ -136,7 +146,8 @@ def enqueue(variant, priority: str = "normal", user=None, replace: bool = False)
                 variant=variant, source=repository.source, repo=repository.repo, filename=variant.filename,
                 civitai_version_id=variant.civitai_version_id, files=files, size=size,
                 sha256=(variant.sha256 or "").lower(), dest_path=dest, priority=PRIORITY_NAMES[priority],
-                current_file=files[0]["path"] if files else "",
+                current_file=files[0]["path"] if files else "", revision=revision or "",
+                update_policy=policy, replaces=replaces or {},
             )
     except IntegrityError:
         # Lost a race with an identical request: the unique constraint kept one job per file.
@@ -282,10 +293,18 @@ def complete(job: DownloadJob, owner: str) -> None:
             probe.update_variant_from_file(variant, disk.safe_path(paths[0]))
         except Exception:  # noqa: BLE001 - a header we cannot read must not fail a good download
             log.exception("job %s: reading the file header failed", job.pk)
+    if job.update_policy:
+        from downloads import updates
+
+        try:
+            updates.after_complete(job)
+        except Exception:  # noqa: BLE001 - the new file is verified and in place; the old one stays
+            log.exception("job %s: applying the update policy %s failed", job.pk, job.update_policy)
     try:
         snapshots.take()
     except Exception:  # noqa: BLE001 - the chart missing a point must not fail a good download
         log.exception("job %s: taking a storage snapshot failed", job.pk)
+    signals.send_finished(job.pk)
 
 
 # --- recovery, cancel helpers, history -------------------------------------------------------------

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from downloads.models import DownloadJob
-from modella import health
+from modella import hardware, health
 
 
 class WorkerStatusSerializer(serializers.Serializer):
@@ -38,6 +38,9 @@ class StatusSerializer(serializers.Serializer):
     worker = WorkerStatusSerializer()
     queue = QueueCountsSerializer()
     hubs = HubsSerializer()
+    memory = serializers.DictField(help_text="This machine's RAM and GPUs as the fit estimate sees them "
+                                             "(modella.hardware): ram {total_bytes, available_bytes, source}, "
+                                             "gpus [{name, total_bytes, used_bytes}], gpu_total_bytes, gpu_source")
 
 
 @extend_schema(responses={200: StatusSerializer})
@@ -54,5 +57,6 @@ def status_view(request: Request) -> Response:
                 "failed": counts.get("failed", 0),
             },
             "hubs": health.hub_status(),
+            "memory": hardware.machine().as_dict(),
         }
     )

@@ -5,6 +5,7 @@ from django.conf import settings
 
 def site(request) -> dict:
     theme = "dark"
+    keyboard_shortcuts = True
     downloads_active = False
     hubs_down = []
     user = getattr(request, "user", None)
@@ -15,9 +16,11 @@ def site(request) -> dict:
         hubs_down = _hubs_down()  # the circuit breakers that are open, for the page header
         from modella.models import UserSettings
 
-        theme = UserSettings.objects.filter(user=user).values_list("theme", flat=True).first() or "dark"
+        prefs = UserSettings.objects.filter(user=user).values("theme", "keyboard_shortcuts").first() or {}
+        theme = prefs.get("theme") or "dark"
+        keyboard_shortcuts = prefs.get("keyboard_shortcuts", True)
         # The completion notices poll only while something is queued or running.
         downloads_active = DownloadJob.objects.live().exists()
     return {"modella_version": settings.VERSION, "theme": theme, "downloads_active": downloads_active,
-            "hubs_down": hubs_down,
+            "hubs_down": hubs_down, "keyboard_shortcuts": keyboard_shortcuts,
             "notices_since": f"{time.time():.3f}"}

@@ -54,12 +54,18 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = UserSettings
-        fields = ("language", "theme", "show_featured", "nsfw_level", "nsfw_blur")
+        fields = ("language", "theme", "show_featured", "nsfw_level", "nsfw_blur", "keyboard_shortcuts")
         labels = {
             "theme": _("Theme"),
             "show_featured": _("Show featured models"),
             "nsfw_level": _("Highest content rating to show"),
             "nsfw_blur": _("Blur images above that rating instead of hiding them"),
+            "keyboard_shortcuts": _("Single-key keyboard shortcuts"),
+        }
+        help_texts = {
+            "keyboard_shortcuts": _("Keys such as / (search), d (download) and q (queue) act at once when you are "
+                                    "not typing in a field. Turn them off if they get in your way, for example "
+                                    "with speech input."),
         }
 
     def save(self, commit: bool = True):

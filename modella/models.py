@@ -28,6 +28,8 @@ class UserSettings(models.Model):
     onboarding_step = models.PositiveSmallIntegerField(default=0)
     nsfw_level = models.CharField(max_length=4, choices=NsfwLevel.choices, default=NsfwLevel.PG13)
     nsfw_blur = models.BooleanField(default=True, help_text=_("Blur images above the level instead of hiding them."))
+    # WCAG 2.1.4: single-key shortcuts must be possible to turn off (speech input, tremors).
+    keyboard_shortcuts = models.BooleanField(default=True, help_text=_("Single-key shortcuts (/, d, q, ?) work on the pages."))
     model_filters = models.JSONField(default=dict, blank=True)
     hf_token_encrypted = models.TextField(blank=True, default="")
     civitai_token_encrypted = models.TextField(blank=True, default="")

@@ -6,6 +6,11 @@ even when listed in DOWNLOAD_HOSTS: an IP literal outside the public internet (p
 loopback, link-local such as cloud metadata at 169.254.169.254, reserved, multicast), in any
 spelling the resolver accepts ("127.1", "0x7f000001", "2130706433", "[::1]"), unless it is the
 host of a configured endpoint itself (a local mirror, or the emulator in tests).
+
+A host name that is not a configured endpoint's own host is resolved, and refused when any of its
+addresses is internal: a DNS record under an allowed wildcard (or a redirect to `localhost`) must
+not lead to a service on this machine or the local network (DNS-rebinding-style SSRF). A name that
+does not resolve is left to fail at connect time.
 """
 
 from __future__ import annotations
@@ -45,6 +50,33 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
     return None
 
 
+def internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether `address` leads inside (private, loopback, link-local, reserved, ...), including IPv4
+    addresses wrapped in IPv6 (::ffff:127.0.0.1, ::127.0.0.1, NAT64 64:ff9b::7f00:1)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        packed = address.packed
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif packed[:12] == bytes(12) or packed[:12] == bytes.fromhex("0064ff9b0000000000000000"):
+            address = ipaddress.IPv4Address(packed[12:])
+    return not address.is_global
+
+
+def resolved_addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address `host` resolves to now (empty when it does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    addresses = []
+    for info in infos:
+        try:
+            addresses.append(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+        except ValueError:
+            continue
+    return addresses
+
+
 def _matches(host: str, pattern: str) -> bool:
     pattern = pattern.strip().lower().rstrip(".")
     if pattern.startswith("*."):
@@ -60,10 +92,13 @@ def host_allowed(host: str) -> bool:
     if host in endpoints:
         return True
     address = ip_literal(host)
-    if address is not None and not address.is_global:
+    if address is not None and internal(address):
         # An internal address is only ever the configured endpoint itself, never a redirect target.
         return any(ip_literal(h) == address for h in endpoints)
-    return any(_matches(host, pattern) for pattern in settings.DOWNLOAD_HOSTS)
+    if not any(_matches(host, pattern) for pattern in settings.DOWNLOAD_HOSTS):
+        return False
+    # A listed name must not resolve inside either (only an endpoint's own host may).
+    return address is not None or not any(internal(a) for a in resolved_addresses(host))
 
 
 def url_allowed(url: str) -> bool:

@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog import quant, resolve, sync
-from catalog.api import SORTS, catalog_queryset
+from catalog.api import SORTS, catalog_queryset, storage_block
 from catalog.models import SIZE_BUCKETS, VARIANT_STATUSES, FeaturedModel, ModelRepository, ModelVariant
 from downloads import queue
 from downloads.models import DownloadJob
 from downloads.views import queue_context
+from modella import fragments
 from modella.errors import ModellaError
 from modella.forms import DownloadForm, LookupForm
 from modella.models import UserSettings
@@ -47,7 +48,8 @@ TOUR_STEPS = 4
 
 # --- helpers ---------------------------------------------------------------------------------------
 def _families() -> list[str]:
-    rows = ModelRepository.objects.exclude(family="").values_list("family", flat=True).distinct()
+    # order_by(): the model's default ordering would add `repo` to the DISTINCT (one row a repository).
+    rows = ModelRepository.objects.exclude(family="").order_by().values_list("family", flat=True).distinct()
     return sorted({f.lower() for f in rows})
 
 
@@ -160,6 +162,7 @@ def home(request: HttpRequest) -> HttpResponse:
     repositories = catalog_queryset(SimpleNamespace(query_params=_as_query(filters)))
     page = Paginator(repositories, PAGE_SIZE).get_page(request.GET.get("page"))
     _with_variants(page.object_list)
+    fragments.card_keys(request, page.object_list)  # the cards' cache keys (modella.fragments)
     context = {
         "page": page, "filters": filters, "families": families, "sizes": SIZE_CHOICES(),
         "statuses": STATUS_CHOICES(), "sorts": SORT_CHOICES(), "queue_counts": _queue_counts(),
@@ -168,7 +171,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "results":
         return render(request, "modella/home.html#results", context)
     context.update({
-        "storage": disk.usage(), "featured": _featured(user_settings), "user_settings": user_settings,
+        # The strip needs four numbers: storage_block() counts them with indexed queries, where
+        # disk.usage() reads every downloaded variant (and its header) and stats its files.
+        "storage": storage_block(), "featured": _featured(user_settings), "user_settings": user_settings,
         "tour_step": user_settings.onboarding_step if not user_settings.onboarding_done else 0,
         "show_welcome": not user_settings.onboarding_done and user_settings.onboarding_step == 0,
         "tour_steps": TOUR_STEPS,
@@ -195,7 +200,7 @@ def SORT_CHOICES() -> list[tuple[str, str]]:  # noqa: N802
 @login_required
 def storage_strip(request: HttpRequest) -> HttpResponse:
     """The dashboard strip alone (refreshed after downloads start, finish or are deleted)."""
-    return render(request, "modella/home.html#strip", {"storage": disk.usage(), "queue_counts": _queue_counts()})
+    return render(request, "modella/home.html#strip", {"storage": storage_block(), "queue_counts": _queue_counts()})
 
 
 # --- the Download model dialog ---------------------------------------------------------------------

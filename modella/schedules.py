@@ -15,6 +15,8 @@ SCHEDULES: list[tuple[str, int]] = [
     ("downloads.tasks.cleanup_history", 24 * 60),
     ("storage.tasks.take_snapshot", settings.SNAPSHOT_MINUTES),
     ("storage.tasks.thin_snapshots", 60),
+    ("webhooks.tasks.send_due", 1),
+    ("webhooks.tasks.prune", 24 * 60),
 ]
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 
 
 def envstr(name: str, default: str = "") -> str:
@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "downloads",
     "storage",
     "lists",
+    "links",
+    "webhooks",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -210,6 +212,20 @@ DOWNLOAD_CONNECTIONS = envint("MODELLA_DOWNLOAD_CONNECTIONS", 4, minimum=1)
 PARALLEL_THRESHOLD_BYTES = envint("MODELLA_PARALLEL_THRESHOLD_BYTES", 256 * 1024**2, minimum=1)
 HISTORY_DAYS = envint("MODELLA_HISTORY_DAYS", 90, minimum=1)
 SNAPSHOT_MINUTES = envint("MODELLA_SNAPSHOT_MINUTES", 60, minimum=1)
+
+# --- Will it fit (catalog.fit, modella.hardware) --------------------------------------------------
+# Unset: detected (/proc/meminfo, nvidia-smi). Set: used instead (e.g. a container's memory limit);
+# MODELLA_GPU_BYTES=0 means "no GPU".
+RAM_BYTES = envint("MODELLA_RAM_BYTES", None, minimum=1)
+GPU_BYTES = envint("MODELLA_GPU_BYTES", None, minimum=0)
+FIT_CONTEXT = envint("MODELLA_FIT_CONTEXT", 4096, minimum=1)
+# Read the GGUF header of a repository not downloaded yet (a Range request on its first bytes, in the
+# background after a fetch), so every GGUF variant gets a fit estimate before any download.
+FIT_REMOTE_HEADERS = envbool("MODELLA_FIT_REMOTE_HEADERS", True)
+# Uploads from the browser or the API (storage.uploads): the largest file accepted, and the chunk
+# size the browser sends (each chunk is streamed to disk, never held in memory).
+UPLOAD_MAX_BYTES = envint("MODELLA_UPLOAD_MAX_BYTES", 512 * 1024**3, minimum=1)
+UPLOAD_CHUNK_BYTES = envint("MODELLA_UPLOAD_CHUNK_BYTES", 8 * 1024**2, minimum=64 * 1024)
 
 # --- Auth ----------------------------------------------------------------------------------------
 LOGIN_URL = "login"

@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("downloads.api_urls")),
     path("", include("storage.api_urls")),
     path("", include("lists.api_urls")),
+    path("", include("links.api_urls")),
+    path("", include("webhooks.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,9 +33,13 @@ urlpatterns = [
     path("downloads/", include("downloads.urls")),
     path("storage/", include("storage.urls")),
     path("lists/", include("lists.urls")),
+    path("apps/", include("links.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("welcome/", views.first_run, name="first_run"),
     path("settings/", views.settings_view, name="settings"),
     path("settings/theme/", views.set_theme, name="set_theme"),
+    path("settings/shortcuts/", views.set_shortcuts, name="set_shortcuts"),
+    path("shortcuts/", views.shortcuts, name="shortcuts"),
     path("settings/api-token/", views.api_token, name="api_token"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),

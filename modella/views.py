@@ -1,4 +1,4 @@
-"""Site-wide pages: the first-run owner account, Settings, theme and language switches.
+"""Site-wide pages: the first-run owner account, Settings, theme, language and keyboard shortcuts.
 
 The Models page and its dialogs live in modella/pages.py."""
 
@@ -112,3 +112,25 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         UserSettings.objects.update_or_create(user=request.user, defaults={"language": language})
     return response
+
+
+@login_required
+def shortcuts(request: HttpRequest) -> HttpResponse:
+    """The keyboard shortcuts as a page: what the footer link opens without JavaScript."""
+    return render(request, "modella/shortcuts.html")
+
+
+@login_required
+@require_POST
+def set_shortcuts(request: HttpRequest) -> HttpResponse:
+    """Turn the single-key shortcuts on or off (WCAG 2.1.4), from the help overlay or its page."""
+    user_settings = UserSettings.for_user(request.user)
+    choice = request.POST.get("keyboard_shortcuts")
+    enabled = choice == "on" if choice in ("on", "off") else not user_settings.keyboard_shortcuts
+    user_settings.keyboard_shortcuts = enabled
+    user_settings.save(update_fields=["keyboard_shortcuts"])
+    if enabled:
+        messages.success(request, _("Single-key keyboard shortcuts are on."))
+    else:
+        messages.success(request, _("Single-key keyboard shortcuts are off."))
+    return redirect(safe_next(request))

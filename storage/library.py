@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from catalog.models import ModelVariant
 from modella.errors import InvalidInput, NotFound
 from storage import disk
-from storage.models import LocalFile
+from storage.models import LocalFile, links_hook
 from storage.usage import Entry, known_entries, variant_paths
 
 SOURCE_LABELS = {
@@ -90,6 +90,7 @@ def remove_variant(variant: ModelVariant, snapshot: bool = True) -> int:
         ModelVariant.objects.filter(pk=variant.pk).update(local_path="", downloaded_at=None)
         LocalFile.objects.filter(path__in=paths).delete()
     variant.local_path, variant.downloaded_at = "", None
+    links_hook("files_removed", paths)
     if snapshot:
         snapshot_after_change()
     return freed
@@ -142,6 +143,7 @@ def rename_entry(entry: Entry, name: str) -> str:
     with transaction.atomic():
         ModelVariant.objects.filter(pk=variant.pk).update(local_path=new)
         LocalFile.objects.filter(path=old).update(path=new)
+    links_hook("file_renamed", old, new)
     return new
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import posixpath
+import uuid
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -10,6 +12,13 @@ from modella.errors import InvalidInput, NotFound
 
 # Extensions of model files a scan picks up (lower case, with the dot).
 MODEL_EXTENSIONS = (".gguf", ".safetensors", ".ckpt", ".pt", ".bin")
+
+
+def links_hook(name: str, *args) -> None:
+    """Tell the links app (app folders) that a library file went or was renamed."""
+    from links import registry
+
+    registry.safely(getattr(registry, name), *args)
 
 
 class StorageSnapshotQuerySet(models.QuerySet):
@@ -107,6 +116,7 @@ class LocalFile(models.Model):
         new_path = name if "/" in name else posixpath.join(posixpath.dirname(self.path), name)
         if new_path == self.path:
             return
+        old_path = self.path
         try:
             new_path = disk.rename(self.path, new_path)
         except FileExistsError:
@@ -122,6 +132,7 @@ class LocalFile(models.Model):
             info = disk.safe_path(new_path).stat()
             self.mtime, self.inode = info.st_mtime, info.st_ino
             self.save(update_fields=["path", "mtime", "inode", "updated_at"])
+        links_hook("file_renamed", old_path, new_path)
 
     def remove(self) -> int:
         """Delete the file from disk and forget it; returns the bytes freed.
@@ -138,4 +149,53 @@ class LocalFile(models.Model):
                     local_path="", downloaded_at=None
                 )
             self.delete()
+        links_hook("files_removed", [self.path])
         return freed
+
+
+class UploadQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(status=Upload.Status.UPLOADING)
+
+
+class Upload(models.Model):
+    """A model file being sent from the user's computer in chunks (storage.uploads holds the rules).
+
+    The bytes received so far live in a hidden partial file inside the models directory
+    (`.modella-uploads/<id>.part`, ignored by scans); `offset` is how many of them are durable,
+    the point where the next chunk must start.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADING = "uploading", _lazy("Uploading")
+        COMPLETED = "completed", _lazy("Completed")
+        FAILED = "failed", _lazy("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads")
+    filename = models.CharField(max_length=255, help_text=_lazy("The sanitised name the file will get."))
+    size = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    expected_sha256 = models.CharField(max_length=64, blank=True, default="")
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADING)
+    error_code = models.CharField(max_length=32, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    path = models.CharField(max_length=1000, blank=True, default="", help_text=_lazy("Where the finished file is, relative to the models directory."))
+    local_file = models.ForeignKey(LocalFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _lazy("upload")
+        verbose_name_plural = _lazy("uploads")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def progress(self) -> float:
+        return round(100 * self.offset / self.size, 1) if self.size else 100.0

@@ -22,7 +22,7 @@ from django.db import transaction
 from catalog.models import ModelVariant
 from modella.errors import ModellaError
 from storage import disk, identify
-from storage.models import MODEL_EXTENSIONS, LocalFile
+from storage.models import MODEL_EXTENSIONS, LocalFile, links_hook
 from storage.usage import variant_paths
 
 log = logging.getLogger(__name__)
@@ -194,6 +194,7 @@ def scan(identify_files: bool = True) -> ScanResult:
     result.forgotten = forget_missing(exclude=seen)
     if identify_files:
         _identify_pending(result)
+    links_hook("library_changed")  # imported and identified files go into the app folders
     return result
 
 
@@ -215,10 +216,11 @@ def forget_missing(exclude: set[str] = frozenset()) -> int:
     `exclude`: paths the caller just saw on disk (no need to look at them again).
     """
     root = disk.models_dir()
-    gone = [
-        pk for pk, path in LocalFile.objects.model_files().values_list("pk", "path")
-        if path not in exclude and not (root / path).is_file()
-    ]
+    gone, gone_paths = [], []
+    for pk, path in LocalFile.objects.model_files().values_list("pk", "path"):
+        if path not in exclude and not (root / path).is_file():
+            gone.append(pk)
+            gone_paths.append(path)
     for start in range(0, len(gone), 500):
         with transaction.atomic():
             for row in LocalFile.objects.filter(pk__in=gone[start : start + 500]):
@@ -227,6 +229,8 @@ def forget_missing(exclude: set[str] = frozenset()) -> int:
                         local_path="", downloaded_at=None
                     )
                 row.delete()
+    if gone:
+        links_hook("files_removed", gone_paths)
     return len(gone)
 
 

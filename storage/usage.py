@@ -71,6 +71,10 @@ def variant_paths(variant: ModelVariant) -> list[str]:
     """Relative paths of every file of a downloaded variant (the parts of a split set sit together)."""
     if not variant.local_path:
         return []
+    if variant.role == "repository":  # a whole repository keeps its own folders (catalog.whole_repo)
+        from catalog.whole_repo import local_paths
+
+        return local_paths(variant)
     files = variant.files or []
     if len(files) <= 1:
         return [variant.local_path]

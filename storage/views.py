@@ -15,12 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from modella.errors import ModellaError
-from storage import charts, library, reclaim, snapshots
-from storage.models import StorageSnapshot
+from modella.responses import error_text
+from storage import charts, disk, library, reclaim, snapshots, uploads
+from storage.models import MODEL_EXTENSIONS, StorageSnapshot, Upload
 from storage.templatetags.storage_tags import format_size
 from storage.usage import free_after_queue, known_entries, usage
 
@@ -148,3 +150,70 @@ def scan(request: HttpRequest) -> HttpResponse:
     transaction.on_commit(lambda: async_task("storage.tasks.scan_models_folder", task_name="storage-scan"))
     messages.success(request, _("Scanning the models folder. New files appear in the library when it is done."))
     return redirect("storage:index")
+
+
+# --- Upload: a plain multipart form without JavaScript; static/js/upload.js sends the same files in
+# resumable chunks through the API (and takes files dropped on any page).
+
+
+def _upload_context(request: HttpRequest, errors: list[str] | None = None) -> dict:
+    mine = Upload.objects.filter(user=request.user)
+    return {
+        "unfinished": mine.unfinished(),
+        "recent": mine.filter(status=Upload.Status.COMPLETED).select_related("local_file")[:10],
+        "accept": ",".join(MODEL_EXTENSIONS),
+        "extensions": uploads.accepted_extensions(),
+        "free_bytes": disk.free_bytes(),
+        "errors": errors or [],
+    }
+
+
+@login_required
+@csrf_exempt  # the file handler must be in place before the body is read; _receive_form checks CSRF
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "storage/upload.html", _upload_context(request))
+    try:  # before a byte of the body is read
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        uploads.check_size(length)
+        uploads.check_space(length)
+    except ModellaError as exc:
+        return render(request, "storage/upload.html", _upload_context(request, [error_text(exc)]), status=exc.status)
+    handler = uploads.FormFileHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _receive_form(request, handler)
+    finally:  # files a refused request (bad CSRF token, an error) left in the partial folder
+        for received in handler.received:
+            disk.delete(received.partial)  # gone already when it was placed
+
+
+@csrf_protect
+def _receive_form(request: HttpRequest, handler: uploads.FormFileHandler) -> HttpResponse:
+    received = request.FILES.getlist("files")  # reads the body: the handler fills `refused` meanwhile
+    errors = [_("“%(name)s” is not a model file. Modella accepts %(extensions)s files.")
+              % {"name": name, "extensions": uploads.accepted_extensions()} for name in handler.refused]
+    if not received and not errors:
+        errors.append(_("Choose one or more model files to upload."))
+    for item in received:
+        try:
+            local = uploads.finish_form_file(item)
+        except ModellaError as exc:
+            errors.append(_("%(name)s: %(error)s") % {"name": item.name, "error": error_text(exc)})
+            continue
+        messages.success(request, _("Uploaded %(name)s to %(path)s.") % {"name": item.name, "path": local.path})
+    if errors:
+        return render(request, "storage/upload.html", _upload_context(request, errors), status=400)
+    return redirect("storage:upload")
+
+
+@login_required
+@require_POST
+def cancel_upload(request: HttpRequest, pk) -> HttpResponse:
+    found = Upload.objects.filter(user=request.user, pk=pk).first()
+    if found is None:
+        raise Http404
+    uploads.cancel(found)
+    messages.success(request, _("Cancelled the upload of %(name)s.") % {"name": found.filename})
+    return redirect("storage:upload")

@@ -64,6 +64,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _stated_machine(settings):
+    """The fit estimate (catalog.fit) and the recommendation it moves see a stated machine, 64 GB
+    of RAM and no GPU, whatever runs the suite; tests/catalog/test_will_it_fit*.py state their own."""
+    settings.RAM_BYTES = 64 * 1024**3
+    settings.GPU_BYTES = 0
+
+
+@pytest.fixture(autouse=True)
 def models_dir(settings, tmp_path):
     """Every test gets its own empty models directory."""
     path = tmp_path / "models"

@@ -10,7 +10,9 @@ answers is described in shared/hub-formats.md part A; the points that shape this
   token may download is asked separately (`auth-check`), and the Hub's answer tells the cases
   apart: 401 anonymous, 403 "awaiting a review" (pending), 403 otherwise (licence not accepted);
 * a missing repo and a private one look the same (401 anonymous, 404 with a token);
-* a bad token is refused on every call (401 "Invalid credentials"), even for public repos.
+* a bad token is refused on every call (401 "Invalid credentials"), even for public repos;
+* datasets (`datasets/owner/name` here) use the same calls with repo_type="dataset": info at
+  `/api/datasets/{repo}`, files at `/datasets/{repo}/resolve/...` (hfh adds the prefix).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import httpx2
 from django.conf import settings
@@ -41,6 +43,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
+from catalog.resolve import split_repo_type
 from modella import health, outbound
 from modella.errors import (
     InvalidInput,
@@ -72,7 +75,7 @@ class RemoteFile:
 
 @dataclass
 class RemoteRepo:
-    repo: str
+    repo: str  # "owner/name", or "datasets/owner/name" for a dataset
     sha: str
     last_modified: datetime | None
     private: bool
@@ -88,6 +91,7 @@ class RemoteRepo:
     files: list[RemoteFile] = field(default_factory=list)
     access: str = "granted"
     description: str = ""
+    repo_type: str = "model"  # "model" | "dataset"
 
 
 def _token() -> str:
@@ -187,7 +191,11 @@ def translate(exc: Exception, repo: str = "") -> ModellaError:
 
 
 def _model_info(repo: str, revision: str | None, token: str | None):
-    return _api(token).model_info(repo, revision=revision, files_metadata=True, timeout=settings.HUB_TIMEOUT)
+    repo_type, repo_id = split_repo_type(repo)
+    api = _api(token)
+    if repo_type == "dataset":
+        return api.dataset_info(repo_id, revision=revision, files_metadata=True, timeout=settings.HUB_TIMEOUT)
+    return api.model_info(repo_id, revision=revision, files_metadata=True, timeout=settings.HUB_TIMEOUT)
 
 
 @_breaker
@@ -226,8 +234,9 @@ def fetch(repo: str, revision: str | None = None) -> RemoteRepo:
             blob_id=sibling.blob_id or "",
         ))
     gated = info.gated if info.gated in ("auto", "manual") else ""
+    repo_type, _repo_id = split_repo_type(repo)
     remote = RemoteRepo(
-        repo=info.id or repo,
+        repo=("datasets/" if repo_type == "dataset" else "") + (info.id or _repo_id),
         sha=info.sha or "",
         last_modified=info.last_modified,
         private=bool(info.private),
@@ -235,12 +244,14 @@ def fetch(repo: str, revision: str | None = None) -> RemoteRepo:
         likes=int(info.likes or 0),
         downloads=int(info.downloads or 0),
         tags=list(info.tags or []),
-        pipeline_tag=info.pipeline_tag or "",
-        library_name=info.library_name or "",
+        # Datasets have no pipeline, library, gguf or safetensors summary.
+        pipeline_tag=getattr(info, "pipeline_tag", None) or "",
+        library_name=getattr(info, "library_name", None) or "",
         card_data=card,
-        gguf=dict(info.gguf or {}),
-        safetensors=_as_dict(info.safetensors),
+        gguf=dict(getattr(info, "gguf", None) or {}),
+        safetensors=_as_dict(getattr(info, "safetensors", None)),
         files=files,
+        repo_type=repo_type,
     )
     if token_refused:
         remote.access = "token_invalid" if gated or remote.private else "granted"
@@ -265,7 +276,8 @@ def check_access(repo: str, token: str | None = None) -> str:
         token = _token()
     if not token:
         return "token_required"
-    url = f"{settings.HF_ENDPOINT}/api/models/{repo}/auth-check"
+    repo_type, repo_id = split_repo_type(repo)
+    url = f"{settings.HF_ENDPOINT}/api/{repo_type}s/{repo_id}/auth-check"
     try:
         response = get_session().get(url, headers=_headers(token), timeout=settings.HUB_TIMEOUT)
         hf_raise_for_status(response)
@@ -306,7 +318,56 @@ def _description(remote: RemoteRepo, token: str | None) -> str:
 
 
 def file_url(repo: str, path: str, revision: str = "main") -> str:
+    # `repo` carries the `datasets/` prefix for a dataset: exactly the resolve URL's prefix.
     return f"{settings.HF_ENDPOINT}/{repo}/resolve/{quote(revision, safe='')}/{quote(path)}"
+
+
+HEAD_MAX_BYTES = 16 * 1024 * 1024
+HEAD_MAX_REDIRECTS = 5
+
+
+@_breaker
+def read_file_head(repo: str, path: str, revision: str, length: int, start: int = 0) -> bytes:
+    """Bytes [start, start + length) of a file (fewer if it is shorter): one Range request.
+
+    Redirects (the resolve endpoint -> the CDN) are followed by hand, only to allowed hosts
+    (modella.outbound), and the token never leaves the endpoint's origin. A server ignoring the
+    Range answers 200 with the whole file: only what was asked for is read from it."""
+    length = max(0, min(int(length), HEAD_MAX_BYTES))
+    if length == 0:
+        return b""
+    token = _token()
+    url = file_url(repo, path, revision or "main")
+    origin = urlsplit(url)[:2]
+    headers = {**_headers(token), "Range": f"bytes={start}-{start + length - 1}", "Accept-Encoding": "identity"}
+    try:
+        for _hop in range(HEAD_MAX_REDIRECTS + 1):
+            if not outbound.url_allowed(url):
+                raise UpstreamUnavailable(details={"hub": "huggingface", "reason": "redirect_not_allowed"})
+            send = headers if urlsplit(url)[:2] == origin else {k: v for k, v in headers.items()
+                                                                  if k.lower() != "authorization"}
+            with get_session().stream("GET", url, headers=send, follow_redirects=False,
+                                      timeout=settings.HUB_TIMEOUT) as response:
+                if response.is_redirect and response.headers.get("Location"):
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                if response.status_code >= 400:
+                    response.read()  # a small error body, for the hub's error classification
+                    hf_raise_for_status(response)
+                # 206 starts at `start`; a 200 is the whole file, whose first `start` bytes are dropped.
+                skip = start if response.status_code == 200 else 0
+                served = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
+                if response.status_code == 206 and (served is None or int(served.group(1)) != start):
+                    raise UpstreamUnavailable(details={"hub": "huggingface", "reason": "bad_range"})
+                data = bytearray()
+                for chunk in response.iter_bytes():
+                    data += chunk
+                    if len(data) >= skip + length:
+                        break
+                return bytes(data[skip:skip + length])
+        raise UpstreamUnavailable(details={"hub": "huggingface", "reason": "too_many_redirects"})
+    except Exception as exc:
+        raise translate(exc, repo) from exc
 
 
 # --- Search ------------------------------------------------------------------------------------

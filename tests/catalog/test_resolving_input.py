@@ -69,7 +69,6 @@ def test_it_accepts_links_to_the_configured_hub_endpoint(settings):
         "owner/name with space",
         "https://example.com/owner/name",
         "https://huggingface.co/owner",
-        "https://huggingface.co/datasets/owner/name",
         "https://huggingface.co/spaces/owner/name",
         "https://huggingface.co/owner/name/blob/main",
         "https://huggingface.co/owner/name/blob/main/../../etc/passwd",

@@ -79,12 +79,14 @@ def test_updating_keeps_the_old_file_until_the_new_one_is_verified(api_client, h
     response = api_client.post(f"/api/v1/modelfiles/{QUANTS}/files/{FILE}/update")
     assert response.status_code == 202
     variant = ModelVariant.objects.get(pk=downloaded.pk)
-    assert variant.sha256 == hashlib.sha256(new_bytes).hexdigest()
+    # Until the new file is verified the variant still describes the file on disk.
+    assert variant.sha256 == hashlib.sha256(old_bytes).hexdigest()
     assert (models_dir / variant.local_path).read_bytes() == old_bytes  # queued, not yet run
 
     queue.run(response.json()["id"])
     variant.refresh_from_db()
     assert (models_dir / variant.local_path).read_bytes() == new_bytes
+    assert variant.sha256 == hashlib.sha256(new_bytes).hexdigest()
     assert variant.update_available is False
 
 

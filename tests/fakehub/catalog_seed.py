@@ -21,6 +21,7 @@ GATED_AUTO = "northwind/Northwind-3.2-1B-Instruct"
 GATED_MANUAL = "helixlabs/Helix-2-2B-it-GGUF"
 PRIVATE_REPO = "modella-tester/private-finetune-gguf"
 TINY_REPO = "acme/tiny-llama-gguf"
+TINY_VOCAB = 1024
 TINY_LORA_REPO = "acme/tiny-sd-lora"
 TINY_BERT_REPO = "acme/tiny-bert"
 MEDIUM_REPO = "acme/medium-gguf"
@@ -157,10 +158,14 @@ def hf_specs() -> list[dict]:
                       pipeline_tag="text-generation", library_name="gguf"))
 
     card = {"license": "apache-2.0", "base_model": "acme/tiny-llama", "tags": ["gguf", "tiny"]}
+    # A header like a real file's: the model's keys, then a tokenizer section (a small vocabulary).
     files = {
-        "tiny-q4_k_m.gguf": FakeHub.gguf_file(quant="Q4_K_M", name="Tiny Llama", tensor_elements=1024),
-        "tiny-q8_0.gguf": FakeHub.gguf_file(quant="Q8_0", name="Tiny Llama", tensor_elements=64 * 1024),
-        "tiny-f16.gguf": FakeHub.gguf_file(quant="F16", name="Tiny Llama", tensor_elements=512 * 1024),
+        "tiny-q4_k_m.gguf": FakeHub.gguf_file(quant="Q4_K_M", name="Tiny Llama", tensor_elements=1024,
+                                              vocab_size=TINY_VOCAB),
+        "tiny-q8_0.gguf": FakeHub.gguf_file(quant="Q8_0", name="Tiny Llama", tensor_elements=64 * 1024,
+                                            vocab_size=TINY_VOCAB),
+        "tiny-f16.gguf": FakeHub.gguf_file(quant="F16", name="Tiny Llama", tensor_elements=512 * 1024,
+                                           vocab_size=TINY_VOCAB),
         "subdir/notes.txt": b"Files in a sub folder, for tree listings.\n",
     }
     specs.append(dict(repo_id=TINY_REPO, files=files, card_data=card, likes=56, downloads=1_234,

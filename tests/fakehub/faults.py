@@ -1,6 +1,7 @@
 """Scripted faults, attached to one file and counted across all requests for that file.
 
-A fault key is "repo_id/path" for a Hugging Face file and "civitai:<fileId>" for a Civitai file.
+A fault key is "repo_id/path" for a Hugging Face file ("datasets/owner/name/path" for a dataset file)
+and "civitai:<fileId>" for a Civitai file.
 
 Counting rules (per key, reset by FakeHub.clear_faults()/reset()):
 * `fail_first` answers the first K body GETs (or resolve requests, with fail_on="resolve") with

@@ -50,6 +50,7 @@ def _gguf_writer(
     name: str | None,
     chat_template: str | None,
     extra: tuple[tuple[str, object], ...],
+    vocab_size: int = 0,
 ) -> gguf.GGUFWriter:
     block_count, embd, heads, heads_kv = _shape_for(n_params_hint)
     writer = gguf.GGUFWriter(None, arch)
@@ -64,6 +65,8 @@ def _gguf_writer(
     writer.add_layer_norm_rms_eps(1e-5)
     writer.add_file_type(file_type_for_quant(quant))
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
+    if vocab_size:
+        _add_vocab(writer, vocab_size)
     if chat_template:
         writer.add_chat_template(chat_template)
     for key, value in extra:
@@ -76,6 +79,25 @@ def _gguf_writer(
         else:
             writer.add_string(key, str(value))
     return writer
+
+
+def _add_vocab(writer: gguf.GGUFWriter, vocab_size: int) -> None:
+    """A SentencePiece ("llama") vocabulary as llama.cpp's converter writes it, after the model's own
+    keys: the token strings, their scores and types (three arrays of `vocab_size` items), then the
+    special token ids. Control tokens, the 256 byte tokens, then word pieces."""
+    tokens = ["<unk>", "<s>", "</s>", *(f"<0x{b:02X}>" for b in range(256))]
+    tokens += [f"\u2581w{i}" for i in range(max(0, vocab_size - len(tokens)))]
+    tokens = tokens[:vocab_size]
+    types = [int(gguf.TokenType.UNKNOWN), int(gguf.TokenType.CONTROL), int(gguf.TokenType.CONTROL)]
+    types += [int(gguf.TokenType.BYTE)] * 256 + [int(gguf.TokenType.NORMAL)] * len(tokens)
+    writer.add_tokenizer_model("llama")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_scores([-float(i) for i in range(len(tokens))])
+    writer.add_token_types(types[: len(tokens)])
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
 
 
 def _render(writer: gguf.GGUFWriter, with_tensors: bool) -> bytes:
@@ -104,9 +126,11 @@ def gguf_bytes(
     chat_template: str | None = None,
     extra: tuple[tuple[str, object], ...] = (),
     tensor_elements: int = 256,
+    vocab_size: int = 0,
 ) -> bytes:
-    """A complete, small, valid GGUF file: realistic metadata plus a couple of tiny F32 tensors."""
-    writer = _gguf_writer(arch, n_params_hint, quant, context_length, name, chat_template, extra)
+    """A complete, small, valid GGUF file: realistic metadata plus a couple of tiny F32 tensors, and
+    with `vocab_size` a tokenizer section after the model's keys, as in real files."""
+    writer = _gguf_writer(arch, n_params_hint, quant, context_length, name, chat_template, extra, vocab_size)
     rng = np.random.default_rng(tensor_elements)
     writer.add_tensor("token_embd.weight", rng.standard_normal(tensor_elements, dtype=np.float32))
     writer.add_tensor("output_norm.weight", np.ones(16, dtype=np.float32))

@@ -1,4 +1,8 @@
-"""The Hugging Face Hub listener: model API, search, tree, paths-info, whoami and /resolve."""
+"""The Hugging Face Hub listener: model API, search, tree, paths-info, whoami and /resolve.
+
+Dataset repos answer the same routes under /api/datasets/{id}/... and /datasets/{id}/resolve/...
+(hub-formats.md A0: dataset repos get the `datasets/` prefix); internally they are keyed
+"datasets/{id}" so a dataset never shadows a model of the same name."""
 
 from __future__ import annotations
 
@@ -86,10 +90,17 @@ class HfRoutes:
             return self.search(req, token)
         if segments[:2] == ["api", "models"] and len(segments) >= 4:
             return self._model_api(req, token, f"{segments[2]}/{segments[3]}", segments[4:])
+        if segments[:2] == ["api", "datasets"] and len(segments) >= 4:
+            return self._model_api(req, token, f"datasets/{segments[2]}/{segments[3]}", segments[4:])
+        if (segments[0] == "datasets" and len(segments) >= 5 and segments[3] == "resolve"
+                and req.method in ("GET", "HEAD")):
+            return self._resolve_route(req, token, f"datasets/{segments[1]}/{segments[2]}", segments[4:])
         if len(segments) >= 4 and segments[2] == "resolve" and req.method in ("GET", "HEAD"):
             return self._resolve_route(req, token, f"{segments[0]}/{segments[1]}", segments[3:])
-        if segments[:3] == ["api", "resolve-cache", "models"] and len(segments) >= 7:
+        if segments[:2] == ["api", "resolve-cache"] and len(segments) >= 7 and segments[2] in ("models", "datasets"):
             repo_id, sha, path = f"{segments[3]}/{segments[4]}", segments[5], "/".join(segments[6:])
+            if segments[2] == "datasets":
+                repo_id = f"datasets/{repo_id}"
             return self._resolve_route(req, token, repo_id, [sha, *path.split("/")], cached=True)
         return hf_error(404, "Sorry, we can't find the page you are looking for.")
 
@@ -153,14 +164,15 @@ class HfRoutes:
             return None
         if repo.id.lower() in self._grants(token, "granted"):
             return None
+        kind = repo.repo_type
         if token is None:
-            return hf_error(401, f"Access to model {repo.id} is restricted. You must have access to it and be "
+            return hf_error(401, f"Access to {kind} {repo.id} is restricted. You must have access to it and be "
                                  "authenticated to access it. Please log in.", "GatedRepo")
         if repo.id.lower() in self._grants(token, "pending"):
-            return hf_error(403, f"Your request to access model {repo.id} is awaiting a review from the repo "
+            return hf_error(403, f"Your request to access {kind} {repo.id} is awaiting a review from the repo "
                                  "authors.", "GatedRepo")
-        return hf_error(403, f"Access to model {repo.id} is restricted and you are not in the authorized list. "
-                             f"Visit {self.hub.hf_url}/{repo.id} to ask for access.", "GatedRepo")
+        return hf_error(403, f"Access to {kind} {repo.id} is restricted and you are not in the authorized list. "
+                             f"Visit {self.hub.hf_url}/{repo.key} to ask for access.", "GatedRepo")
 
     def _commit(self, repo: HfRepo, revision: str) -> Commit | Response:
         commit = repo.resolve_revision(revision)
@@ -195,6 +207,12 @@ class HfRoutes:
             return hf_error(400, f'"expand" must be one of {sorted(EXPAND_PROPERTIES)}, got {unknown[0]!r}')
         if expand:
             return json_response(200, self.model_json(repo, commit, ["id", *expand], blobs=req.flag("blobs")))
+        if repo.repo_type == "dataset":
+            # hfh DatasetInfo: no library_name, pipeline_tag, gguf, safetensors, config or widgetData.
+            fields = ["id", "author", "sha", "lastModified", "private", "gated", "disabled", "downloads", "likes",
+                      "tags", "cardData", "siblings", "createdAt", "usedStorage", "description", "citation",
+                      "paperswithcode_id"]
+            return json_response(200, self.model_json(repo, commit, fields, blobs=req.flag("blobs")))
         fields = ["id", "author", "sha", "lastModified", "private", "gated", "disabled", "downloads", "likes",
                   "library_name", "tags", "pipeline_tag", "cardData", "siblings", "spaces", "createdAt",
                   "usedStorage", "gguf", "safetensors", "config", "transformersInfo", "widgetData"]
@@ -228,13 +246,16 @@ class HfRoutes:
             "gguf": repo.extra.get("gguf") or _derived_gguf(files),
             "safetensors": repo.extra.get("safetensors") or _derived_safetensors(files),
             "config": _derived_config(files),
+            "description": (repo.card_data or {}).get("pretty_name", "") if repo.repo_type == "dataset" else None,
+            "citation": "" if repo.repo_type == "dataset" else None,
+            "paperswithcode_id": None,
         }
         values.update({k: v for k, v in repo.extra.items() if k not in ("gguf", "safetensors")})
         data: dict = {"_id": repo.object_id}
         for name in fields:
             if name in values and values[name] is not None:
                 data[name] = values[name]
-        if "id" in data:
+        if "id" in data and repo.repo_type == "model":
             data["modelId"] = repo.id
         return data
 
@@ -250,7 +271,8 @@ class HfRoutes:
 
     # ---- search ---------------------------------------------------------------------------
     def search(self, req: Request, token: str | None) -> Response:
-        repos = [r for r in self.hub.hf_repo_list() if not r.private or self._can_see_private(r, token)]
+        repos = [r for r in self.hub.hf_repo_list()
+                 if r.repo_type == "model" and (not r.private or self._can_see_private(r, token))]
         for term in req.params_list("search"):
             repos = [r for r in repos if term.lower() in r.id.lower()]
         author = req.param("author")
@@ -412,7 +434,7 @@ class HfRoutes:
 
     def resolve(self, req: Request, repo: HfRepo, commit: Commit, entry: FileEntry,
                 cached: bool = False) -> Response:
-        key = f"{repo.id}/{entry.path}"
+        key = f"{repo.key}/{entry.path}"
         decision = self.hub.faults.on_resolve(key)
         if decision.fail:
             response = failure_response(decision.fault)
@@ -441,8 +463,8 @@ class HfRoutes:
         etag = f'"{entry.blob_id}"'
         if self.hub.hf_resolve_cache and not cached:
             # The real Hub first answers with a *relative* 307 to its resolve cache (clients follow it).
-            location = (f"/api/resolve-cache/models/{repo.id}/{commit.sha}/{quote(entry.path)}"
-                        f"?%2F{quote(repo.id, safe='')}%2Fresolve%2F{commit.sha}%2F{quote(entry.path, safe='')}"
+            location = (f"/api/resolve-cache/{repo.repo_type}s/{repo.id}/{commit.sha}/{quote(entry.path)}"
+                        f"?%2F{quote(repo.key, safe='')}%2Fresolve%2F{commit.sha}%2F{quote(entry.path, safe='')}"
                         f"=&etag={quote(etag, safe='')}")
             return Response(307, [*common, ("ETag", etag), ("Location", location),
                                   ("Content-Type", "text/plain; charset=utf-8")],

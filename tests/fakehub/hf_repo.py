@@ -15,12 +15,20 @@ LFS_EXTENSIONS = (
     ".msgpack", ".npy", ".npz", ".onnx", ".ot", ".parquet", ".pb", ".pickle", ".pkl", ".pt", ".pth",
     ".rar", ".safetensors", ".tar", ".tflite", ".tgz", ".wasm", ".xz", ".zip", ".zst", ".gguf",
 )
+# The Hub's default .gitattributes of a new dataset repo adds media formats to the model list.
+DATASET_LFS_EXTENSIONS = (
+    ".lz4", ".mds", ".pcm", ".sam", ".raw", ".aac", ".flac", ".mp3", ".ogg", ".wav", ".bmp", ".gif", ".png",
+    ".tiff", ".jpg", ".jpeg", ".webp", ".mp4", ".webm",
+)
 # Files above this size go to LFS whatever their name (the Hub rejects larger plain git blobs).
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
 
 GITATTRIBUTES = "".join(
     f"*{ext} filter=lfs diff=lfs merge=lfs -text\n" for ext in LFS_EXTENSIONS
 ) + "*tfevents* filter=lfs diff=lfs merge=lfs -text\n"
+
+DATASET_GITATTRIBUTES = GITATTRIBUTES + "".join(
+    f"*{ext} filter=lfs diff=lfs merge=lfs -text\n" for ext in DATASET_LFS_EXTENSIONS)
 
 EPOCH = datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -29,8 +37,10 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def is_lfs(path: str, content: Content) -> bool:
+def is_lfs(path: str, content: Content, repo_type: str = "model") -> bool:
     name = path.lower()
+    if repo_type == "dataset" and name.endswith(DATASET_LFS_EXTENSIONS):
+        return True
     return name.endswith(LFS_EXTENSIONS) or "tfevents" in name or content.size > LFS_SIZE_THRESHOLD
 
 
@@ -124,10 +134,16 @@ class HfRepo:
     commits: list[Commit] = field(default_factory=list)
     branches: dict[str, str] = field(default_factory=dict)
     serial: int = 0  # creation order, used for the fake Mongo `_id`
+    repo_type: str = "model"  # "model" | "dataset"
 
     @property
     def author(self) -> str:
         return self.id.split("/")[0]
+
+    @property
+    def key(self) -> str:
+        """How the repo appears in URLs and fault keys: `owner/name`, or `datasets/owner/name`."""
+        return f"datasets/{self.id}" if self.repo_type == "dataset" else self.id
 
     @property
     def object_id(self) -> str:
@@ -135,7 +151,7 @@ class HfRepo:
 
     @property
     def repo_hash(self) -> str:
-        return hashlib.sha256(self.id.encode()).hexdigest()
+        return hashlib.sha256(self.key.encode()).hexdigest()
 
     @property
     def head(self) -> Commit:
@@ -161,7 +177,7 @@ class HfRepo:
             sha = hashlib.sha1(f"{self.id}\n{parent}\n{len(self.commits)}\n{title}\n{listing}".encode()).hexdigest()
         if when is None:
             when = (self.commits[-1].date + timedelta(days=3)) if self.commits else self.created_at + timedelta(hours=2)
-        entries = {path: FileEntry(path, c, is_lfs(path, c)) for path, c in files.items()}
+        entries = {path: FileEntry(path, c, is_lfs(path, c, self.repo_type)) for path, c in files.items()}
         commit = Commit(sha=sha, date=when, title=title, files=entries)
         self.commits.append(commit)
         self.branches["main"] = sha

@@ -14,7 +14,7 @@ from .civitai_store import CivitaiStore
 from .content import BytesContent, Content, GeneratedContent, as_content
 from .faults import Fault, FaultBook
 from .hf import HfRoutes
-from .hf_repo import EPOCH, GITATTRIBUTES, Commit, FileEntry, HfRepo, readme_for
+from .hf_repo import DATASET_GITATTRIBUTES, EPOCH, GITATTRIBUTES, Commit, FileEntry, HfRepo, readme_for
 from .server import Listener, RequestRecord
 from .signing import Signer
 
@@ -168,10 +168,10 @@ class FakeHub:
     @staticmethod
     def gguf_bytes(arch: str = "llama", n_params_hint: float = 1.1e9, quant: str = "Q4_K_M",
                    context_length: int = 4096, name: str | None = None, chat_template: str | None = None,
-                   extra: dict | None = None, tensor_elements: int = 256) -> bytes:
-        """A real small GGUF file written with gguf.GGUFWriter."""
+                   extra: dict | None = None, tensor_elements: int = 256, vocab_size: int = 0) -> bytes:
+        """A real small GGUF file written with gguf.GGUFWriter (with a tokenizer if `vocab_size`)."""
         return formats.gguf_bytes(arch, n_params_hint, quant, context_length, name, chat_template,
-                                  tuple(sorted((extra or {}).items())), tensor_elements)
+                                  tuple(sorted((extra or {}).items())), tensor_elements, vocab_size)
 
     @classmethod
     def gguf_file(cls, arch: str = "llama", n_params_hint: float = 1.1e9, quant: str = "Q4_K_M",
@@ -227,6 +227,25 @@ class FakeHub:
             self._hf_repos[repo_id.lower()] = repo
         return repo
 
+    def add_hf_dataset(self, repo_id: str, files: dict[str, Content | bytes | str], gated: bool | str = False,
+                       private: bool = False, card_data: dict | None = None, likes: int = 0, downloads: int = 0,
+                       tags: list[str] | None = None, revision_sha: str | None = None,
+                       commit_title: str = "Upload dataset") -> HfRepo:
+        """Add (or replace) a dataset repo: API under /api/datasets/, files under /datasets/<id>/resolve/.
+
+        Other methods take it as "datasets/<owner>/<name>" (faults too: "datasets/owner/name/path")."""
+        contents = {path: as_content(c) for path, c in files.items()}
+        contents.setdefault(".gitattributes", BytesContent(DATASET_GITATTRIBUTES.encode()))
+        contents.setdefault("README.md", BytesContent(readme_for(repo_id, card_data).encode()))
+        with self._lock:
+            self._serial += 1
+            repo = HfRepo(id=repo_id, private=private, gated=gated, card_data=copy.deepcopy(card_data),
+                          likes=likes, downloads=downloads, tags=list(tags or []), serial=self._serial,
+                          repo_type="dataset")
+            repo.commit(contents, commit_title, sha=revision_sha)
+            self._hf_repos[repo.key.lower()] = repo
+        return repo
+
     def replace_hf_file(self, repo_id: str, path: str, new_content: Content | bytes | str,
                         title: str | None = None) -> Commit:
         """Commit a new version of one file (new commit sha on main; LFS files get a new sha256)."""
@@ -270,6 +289,7 @@ class FakeHub:
             return list(self._hf_repos.values())
 
     def hf_file_url(self, repo_id: str, path: str, revision: str = "main") -> str:
+        # A dataset is named "datasets/owner/name": its resolve URL has the same prefix.
         return f"{self.hf_url}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(path)}"
 
     @staticmethod
@@ -287,7 +307,7 @@ class FakeHub:
                         if not entry.lfs or (computed_only and entry.content._digests is None):
                             continue
                         if entry.sha256 == sha256:
-                            return f"{repo.id}/{entry.path}", entry, commit.date
+                            return f"{repo.key}/{entry.path}", entry, commit.date
         return None
 
     # ---- Civitai content ------------------------------------------------------------------
