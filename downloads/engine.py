@@ -1249,7 +1249,7 @@ class Download:
             # git blob id, sha1(b"blob <size>\0" + content). Small, so read back once more.
             blob = _git_blob_sha1(st.part, size)
             if blob != entry["blob_id"].lower():
-                raise ChecksumMismatch("checksum_mismatch", expected=entry["blob_id"], actual=blob, path=entry["path"])
+                raise ChecksumMismatch("blob_mismatch", expected=entry["blob_id"], actual=blob, path=entry["path"])
         fd = os.open(st.part, os.O_RDONLY)
         try:
             os.fchmod(fd, disk.FILE_MODE)  # 0o644 whatever the umask (or an earlier run) left

@@ -38,6 +38,10 @@ ERROR_MESSAGES = {
         "The downloaded file is corrupt even after a full second download: expected SHA-256 %(expected)s, "
         "got %(actual)s."
     ),
+    "blob_mismatch": _(
+        "The downloaded file is corrupt even after a full second download: expected git blob SHA-1 %(expected)s, "
+        "got %(actual)s."
+    ),
     "disk_full": _(
         "The disk is full. Free some space and press Retry: the download continues where it stopped."
     ),

@@ -137,6 +137,7 @@ def test_a_corrupt_small_file_fails_its_git_blob_check(api_client, hub, models_d
     item = _queue(api_client, include=["model_index.json"])
     job = run_job(DownloadJob.objects.get(pk=item["id"]))
     assert job.status == "failed" and job.error_code == "checksum_mismatch"
+    assert "git blob SHA-1" in job.error
     assert not (models_dir / "huggingface" / REPO / "model_index.json").exists()
 
 
