@@ -38,6 +38,9 @@ RAM_RESERVE_BYTES = 2048 * MIB
 # Per GPU: the CUDA context and cuBLAS workspace, and a display if one is attached.
 GPU_RESERVE_BYTES = 512 * MIB
 KV_BYTES_PER_ELEMENT = 2  # f16, llama.cpp's default --cache-type-k/-v
+# More layers than any real model has: a header claiming them is garbage (and per-layer lists of
+# that length would not fit in memory).
+MAX_LAYERS = 65_536
 
 GPU, RAM, TOO_LARGE, UNKNOWN = "gpu", "ram", "too_large", "unknown"
 VERDICTS = (GPU, RAM, TOO_LARGE, UNKNOWN)
@@ -127,12 +130,15 @@ def kv_cache_bytes(shape: dict, context: int) -> int | None:
     """Bytes of an f16 KV cache for `context` tokens, or None when the shape is incomplete."""
     try:
         layers = int(shape["block_count"])
+        if not 0 < layers <= MAX_LAYERS:
+            return None
         heads = _per_layer(shape["head_count"], layers)
         kv_heads = _per_layer(shape.get("head_count_kv") or shape["head_count"], layers)
         embedding = shape.get("embedding_length")
         head_dim = int(embedding) // max(heads) if embedding and max(heads) else None
         key_length = int(shape.get("key_length") or head_dim or 0)
-        value_length = int(shape.get("value_length") or shape.get("key_length") or head_dim or 0)
+        # llama.cpp: both default to embedding / heads, independently of each other.
+        value_length = int(shape.get("value_length") or head_dim or shape.get("key_length") or 0)
     except (KeyError, TypeError, ValueError):
         return None
     if layers <= 0 or not key_length or not value_length:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import struct
 from pathlib import Path
 
@@ -112,12 +113,21 @@ def gguf_shape(value_of, architecture: str) -> dict:
     for name, suffix in SHAPE_KEYS.items():
         value = value_of(f"{architecture}.{suffix}")
         if isinstance(value, (list, tuple)):
-            numbers = [int(v) for v in value if isinstance(v, (int, float))][:4096]
-            if numbers:
+            numbers = [_count(v) for v in value if isinstance(v, (int, float))][:4096]
+            if numbers and None not in numbers:
                 shape[name] = numbers
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            shape[name] = int(value)
+        elif _count(value):
+            shape[name] = _count(value)
     return shape
+
+
+def _count(value) -> int | None:
+    """A header number usable as a count, or None: a hostile file may hold NaN, infinity or negatives."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return int(value) if value >= 0 else None
 
 
 def read_safetensors_header(path: Path | str) -> dict:

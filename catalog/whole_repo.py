@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import ModelRepository, ModelVariant, RepoType
@@ -162,9 +163,17 @@ def enqueue(repository: ModelRepository, include=None, exclude=None, priority: s
                            details={"repo": repository.repo})
     include = parse_patterns(include, "include")
     exclude = parse_patterns(exclude, "exclude")
-    variant, replace = variant_for(repository, include, exclude)
-    return queue.enqueue(variant, priority=priority, user=user, replace=replace,
-                         revision=repository.remote_revision)
+    if stored_files(repository) is None:
+        from catalog.sync import fetch_repository
+
+        # Listed before whole repositories existed: fetch now, so files and pinned commit agree.
+        repository = fetch_repository(repository.repo)
+    # A refused download (already queued, not enough space) must leave the variant describing
+    # what is on disk or in the queue, not the patterns that were refused.
+    with transaction.atomic():
+        variant, replace = variant_for(repository, include, exclude)
+        return queue.enqueue(variant, priority=priority, user=user, replace=replace,
+                             revision=repository.remote_revision)
 
 
 def local_paths(variant: ModelVariant) -> list[str]:

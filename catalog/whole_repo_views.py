@@ -1,4 +1,4 @@
-"""The "Whole repository" choice of the model details dialog: a preview (GET) and the download (POST).
+"""The "Whole repository" choice of the model details dialog: a preview and the download.
 
 Without JavaScript the preview is a page of its own (the form submits to it); with htmx the
 pattern fields refresh the preview in place and the download reports through the notices."""
@@ -25,7 +25,7 @@ def _repository(repo: str) -> ModelRepository:
 @login_required
 def whole_repository(request: HttpRequest, repo: str) -> HttpResponse:
     repository = _repository(repo)
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") != "preview":
         try:
             job = whole_repo.enqueue(repository, request.POST.get("include", ""), request.POST.get("exclude", ""),
                                      user=request.user)
@@ -35,7 +35,9 @@ def whole_repository(request: HttpRequest, repo: str) -> HttpResponse:
             messages.success(request, _("%(repo)s was added to the download queue: %(count)s files.")
                              % {"repo": repository.repo, "count": len(job.files)})
         return action_done(request)
-    include_text, exclude_text = request.GET.get("include", ""), request.GET.get("exclude", "")
+    # Preview without JavaScript posts the form (a GET would put the CSRF token in the URL).
+    data = request.POST if request.method == "POST" else request.GET
+    include_text, exclude_text = data.get("include", ""), data.get("exclude", "")
     context = {"repository": repository, "include_text": include_text, "exclude_text": exclude_text}
     try:
         context["preview"] = whole_repo.preview(repository, whole_repo.parse_patterns(include_text, "include"),

@@ -575,6 +575,7 @@ class Download:
                 self.state = None
                 self._set_job(files=job.files, offset=0, segments=[], bytes_done=self.done_bytes,
                               revision=job.revision)
+            self._place_pending()
             self.monitor.done.set()  # no progress write may follow the completion
             self.monitor.join(timeout=5)
             self._complete()
@@ -1256,17 +1257,38 @@ class Download:
             os.fsync(fd)
         finally:
             os.close(fd)
-        if self.job.update_policy:  # keep / archive: the old file moves aside first (downloads.updates)
-            from downloads import updates
-
-            updates.before_final_rename(self.job, entry, st.rel)
-        os.replace(st.part, st.final)  # atomic: the final path only ever holds a verified file
-        disk.fsync_dir(st.final.parent)
+        if self.job.update_policy and len(self.job.files) > 1:
+            # An update of several files (a split set) swaps them in together once every one is
+            # verified (_place_pending): a failed or cancelled update leaves the whole old set.
+            entry["pending_rename"] = True
+        else:
+            self._place(entry, st.rel)
         entry["sha256"] = digest
         entry["done"] = True
         entry["rel"] = st.rel
         self.status = DownloadJob.Status.DOWNLOADING
         self.notice = None
+
+    def _place(self, entry: dict, rel: str) -> None:
+        """Rename a verified `<rel>.part` onto `rel`."""
+        final = disk.safe_path(rel)
+        if self.job.update_policy:  # keep / archive: the old file moves aside first (downloads.updates)
+            from downloads import updates
+
+            updates.before_final_rename(self.job, entry, rel)
+            if entry.get("moved_aside"):  # saved first: a crash before the rename must not lose where it went
+                self._set_job(files=self.job.files)
+        os.replace(disk.safe_path(rel + ".part"), final)  # atomic: the final path only ever holds a verified file
+        disk.fsync_dir(final.parent)
+
+    def _place_pending(self) -> None:
+        for entry in self.job.files:
+            if not entry.get("pending_rename"):
+                continue
+            if disk.safe_path(entry["rel"] + ".part").exists():  # else placed before a crash
+                self._place(entry, entry["rel"])
+            del entry["pending_rename"]
+            self._set_job(files=self.job.files)
 
     def _quarantine(self, st: FileState, mismatch: ChecksumMismatch) -> None:
         from storage.models import LocalFile

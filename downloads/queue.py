@@ -343,7 +343,8 @@ def recover() -> list[int]:
 def discard_partials(job: DownloadJob) -> None:
     """Remove the partial files of a job that will not continue (cancelled, removed)."""
     for entry in job.files:
-        if entry.get("done") or not entry.get("local"):
+        # A verified file of an update still waiting to be swapped in is a partial too.
+        if (entry.get("done") and not entry.get("pending_rename")) or not entry.get("local"):
             continue
         rel = f"{job.dest_path}/{entry['local']}" if job.dest_path else entry["local"]
         try:

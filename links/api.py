@@ -144,7 +144,7 @@ def links(request: Request) -> Response:
     rows = Link.objects.order_by("app_id", "link_path")
     app = request.query_params.get("app")
     if app is not None:
-        if not app.isdigit():
+        if not app.isascii() or not app.isdigit():  # "²" is a digit to isdigit() but not to int()
             raise InvalidInput(_("“app” must be the id of an app folder."), details={"app": app})
         rows = rows.filter(app_id=int(app))
     paginator = Pagination()

@@ -4,7 +4,11 @@ modelfiles API and lists). Storage's own removals and renames call links.registr
 
 from __future__ import annotations
 
+import logging
+
 from links import registry
+
+log = logging.getLogger(__name__)
 
 
 def on_download_finished(sender, job, **kwargs) -> None:
@@ -17,11 +21,15 @@ def remember_removed_files(sender, instance, update_fields=None, **kwargs) -> No
     """pre_save of a variant that is being marked not downloaded: note which files it had."""
     if not instance.pk or instance.local_path or not update_fields or "local_path" not in update_fields:
         return
-    old = sender.objects.filter(pk=instance.pk).values_list("local_path", "files").first()
-    if old and old[0]:
-        from storage.usage import variant_paths
+    from storage.usage import variant_paths
 
-        instance._links_removed_paths = variant_paths(sender(local_path=old[0], files=old[1]))
+    try:
+        # The stored row as a whole: a whole repository's paths need its role and repository.
+        old = sender.objects.select_related("repository").filter(pk=instance.pk).first()
+        if old is not None and old.local_path:
+            instance._links_removed_paths = variant_paths(old)
+    except Exception:  # noqa: BLE001 - never fail the save; the health check shows what is left
+        log.exception("app folder links: noting the files of variant %s failed", instance.pk)
 
 
 def unlink_removed_files(sender, instance, **kwargs) -> None:

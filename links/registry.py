@@ -128,7 +128,7 @@ def clean_root(value: str) -> str:
         raise InvalidInput(_("Enter the app's folder as an absolute path, such as /home/me/ComfyUI."),
                            details={"field": "root"})
     value = os.path.normpath(value)
-    resolved = Path(value).resolve()
+    resolved = Path(os.path.realpath(value))  # not Path.resolve(): it raises on a symlink loop
     if resolved == Path(resolved.anchor):
         raise InvalidInput(_("The root of the filesystem cannot be an app folder."), details={"field": "root"})
     if not resolved.is_dir():
@@ -337,7 +337,7 @@ def wanted_links(app: AppFolder, sources: list[LinkSource]) -> tuple[dict[str, P
 
 
 def app_root(app: AppFolder) -> Path:
-    return Path(app.root).resolve()
+    return Path(os.path.realpath(app.root))  # not Path.resolve(): it raises on a symlink loop
 
 
 def _split(link_path: str) -> tuple[list[str], str]:
@@ -758,7 +758,14 @@ class RepairResult:
 
 def repair(app: AppFolder) -> RepairResult:
     """Fix what the health check finds: remove broken and outdated links (ours only), forget
-    registry entries without a link, then link what is missing. Foreign files stay as they are."""
+    registry entries without a link, then link what is missing. Foreign files stay as they are.
+
+    Refuses (InvalidInput) while the app's folder itself is missing: every link would look
+    orphaned, and forgetting them would leave them unrecorded when the folder (an unmounted
+    drive) comes back."""
+    if not app_root(app).is_dir():
+        raise InvalidInput(_("The folder “%(path)s” of %(app)s is missing (is its drive mounted?): nothing was "
+                             "repaired.") % {"path": app.root, "app": app.name}, details={"root": app.root})
     sources = library_sources()
     result = RepairResult()
     rows = {row.pk: row for row in app.links.select_related("app")}

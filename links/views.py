@@ -155,7 +155,11 @@ def health(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def repair(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(AppFolder, pk=pk)
-    result = registry.repair(app)
+    try:
+        result = registry.repair(app)
+    except ModellaError as error:
+        messages.error(request, str(error.message))
+        return redirect("links:health", pk=app.pk)
     messages.success(request, ngettext("Repaired %(count)d problem.", "Repaired %(count)d problems.", result.fixed)
                      % {"count": result.fixed})
     _report_problems(request, result.report)

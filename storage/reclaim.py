@@ -17,8 +17,9 @@ from storage.usage import Entry, known_entries
 
 # The download engine writes `<final>.part`; the others are other tools' interrupted downloads.
 PARTIAL_SUFFIXES = (".part", ".partial", ".incomplete")
-# The download engine moves a file that failed verification to `<final>.corrupt-<unix time>`.
-CORRUPT = re.compile(r"\.corrupt-\d+$")
+# The download engine moves a file that failed verification to `<final>.corrupt-<the start of its
+# SHA-256>` (older versions: `-<unix time>`).
+CORRUPT = re.compile(r"\.corrupt-[0-9a-fx]+$")
 # Jobs that may still continue from their partial file (a failed job can be retried).
 OWNING_STATUSES = ("queued", "downloading", "verifying", "paused", "failed")
 

@@ -82,7 +82,7 @@ def _chunk_position(request: Request) -> tuple[int, int]:
         else:
             raise InvalidInput(_("The Content-Range header must be “bytes start-end/size” and match the chunk's length."),
                                details={"content_range": content_range[:100]})
-    if raw is None or not raw.strip().isdigit():
+    if raw is None or not re.fullmatch(r"[0-9]+", raw.strip()):  # not isdigit(): "²" passes it, int() fails
         raise InvalidInput(
             _("Say where the chunk starts with an Upload-Offset header (or Content-Range: bytes start-end/size)."),
             details={"upload_offset": (raw or "")[:40]},
@@ -127,7 +127,8 @@ def uploads_view(request: Request) -> Response:
                 "moved to uploads/ in the models directory and added to the library (`status`: completed, "
                 "`local_file`). A connection cut mid-chunk keeps the bytes that arrived.",
 )
-@extend_schema(methods=["DELETE"], responses={204: None},
+@extend_schema(methods=["DELETE"], responses={204: None, 409: OpenApiResponse(description="`upload_busy`: a chunk "
+                                                                             "is being received; try again.")},
                description="Cancel an unfinished upload (its partial file is removed) or forget a finished one.")
 @api_view(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
 @throttle_classes([])  # chunks are bounded by bandwidth; a 50 GB file is thousands of them

@@ -271,9 +271,24 @@ def _finish(upload: Upload, sha256: str) -> None:
 
 
 def cancel(upload: Upload) -> None:
-    """Forget an upload; an unfinished one's partial file is removed (a finished file stays)."""
+    """Forget an upload; an unfinished one's partial file is removed (a finished file stays).
+    Raises UploadBusy while a chunk is being received: cancelling under a finishing chunk would
+    delete the row that chunk is about to complete."""
     if upload.status == Upload.Status.UPLOADING:
-        disk.delete(partial_relative(upload))
+        try:
+            fh = open(disk.safe_path(partial_relative(upload)), "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            fh = None
+        if fh is not None:
+            with fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise UploadBusy(details={"offset": upload.offset}) from None
+                disk.delete(partial_relative(upload))
+                _drop_hasher(upload)
+                upload.delete()  # under the lock: a waiting chunk then finds no upload
+            return
     _drop_hasher(upload)
     upload.delete()
 
@@ -286,7 +301,11 @@ def place(partial: str, filename: str) -> str:
     returns its path relative to the models directory."""
     stem, ext = posixpath.splitext(filename)
     for attempt in range(1000):
-        name = filename if attempt == 0 else disk.sanitize_filename(f"{stem}-{attempt}{ext}")
+        # Shorten the stem for the suffix: a name at the length limit would otherwise be trimmed
+        # back to itself and collide on every attempt.
+        suffix = f"-{attempt}{ext}"
+        short = stem.encode("utf-8")[: disk.MAX_COMPONENT_BYTES - len(suffix.encode("utf-8"))].decode("utf-8", "ignore")
+        name = filename if attempt == 0 else disk.sanitize_filename(short + suffix)
         try:
             return disk.rename(partial, f"{UPLOADS_DIR}/{name}")
         except FileExistsError:

@@ -174,8 +174,11 @@ def _upload_context(request: HttpRequest, errors: list[str] | None = None) -> di
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "storage/upload.html", _upload_context(request))
-    try:  # before a byte of the body is read
+    try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # a garbled header: Django's parser then reads no body at all
+    try:  # before a byte of the body is read
         uploads.check_size(length)
         uploads.check_space(length)
     except ModellaError as exc:
@@ -214,6 +217,10 @@ def cancel_upload(request: HttpRequest, pk) -> HttpResponse:
     found = Upload.objects.filter(user=request.user, pk=pk).first()
     if found is None:
         raise Http404
-    uploads.cancel(found)
+    try:
+        uploads.cancel(found)
+    except ModellaError as exc:  # a chunk is being received right now
+        messages.error(request, error_text(exc))
+        return redirect("storage:upload")
     messages.success(request, _("Cancelled the upload of %(name)s.") % {"name": found.filename})
     return redirect("storage:upload")

@@ -136,9 +136,9 @@ class Webhook(models.Model):
 
     def change(self, url=None, events=None, name=None, enabled=None) -> None:
         """Update what is given (None leaves a field as it is)."""
-        # A client that sends back the redacted URL it was shown keeps the stored password.
+        # A client that sends back the redacted URL it was shown (as is or edited) keeps the stored password.
         if url is not None and url != self.display_url:
-            self.url = sender.clean_url(url)
+            self.url = sender.clean_url(sender.keep_password(url, self.url) if isinstance(url, str) else url)
         if events is not None:
             self.events = clean_events(events)
         if name is not None:

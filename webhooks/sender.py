@@ -81,6 +81,19 @@ def redact_url(url: str) -> str:
         return url
 
 
+def keep_password(url: str, stored: str) -> str:
+    """`url` with the *** that redact_url shows in place of a password put back to `stored`'s
+    password, so a URL edited from its redacted form (another path, say) keeps its credentials."""
+    try:
+        parts, old = urlsplit(url), urlsplit(stored)
+        if parts.password != "***" or old.password is None:
+            return url
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:{old.password}@{host}"))
+    except ValueError:
+        return url
+
+
 def log_target(url: str) -> str:
     """What a log line may say about a destination: scheme, host and port only (a path can itself
     be a secret, like a Home Assistant webhook id)."""
@@ -124,7 +137,9 @@ def post(url: str, secret: str, event: str, delivery_id: str, body: bytes) -> Ou
                           allow_redirects=False, stream=True) as response:
             excerpt = _excerpt(response)
             code = response.status_code
-    except requests.RequestException as exc:
+    except Exception as exc:  # noqa: BLE001 - not only RequestException: a password requests cannot
+        # encode raises UnicodeEncodeError. An attempt must always end in an outcome, or the delivery
+        # stays pending and is retried forever (and a test ping answers 500).
         return Outcome(None, describe(exc), _elapsed(started))
     finally:
         session.close()

@@ -22,6 +22,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Reversed last: removing `repo_type` rebuilds the table on SQLite again, dropping the triggers.
+        migrations.RunPython(migrations.RunPython.noop, restore_full_text_triggers),
         migrations.AddField(
             model_name='modelrepository',
             name='repo_type',

@@ -107,7 +107,11 @@
 
   function openCardDetails(card) {
     const details = card.querySelector('[data-dialog="details-dialog"]');
-    if (details) details.click();
+    if (!details) return;
+    // Right after the list refreshed itself, htmx wires the new links up only when the swap settles:
+    // a click before that would leave the page for the details page. Wiring twice is a no-op.
+    if (window.htmx) window.htmx.process(details);
+    details.click();
   }
 
   // --- "g" then a letter: go to a page; the targets come from the help's data-shortcut-go rows ------

@@ -120,3 +120,22 @@ def test_the_details_dialog_of_a_dataset_offers_the_whole_dataset(logged_in_clie
     page = logged_in_client.get(f"/models/info/{DATASET}").content.decode()
     assert DATASET in page and 'id="whole-include"' in page
     assert "/discover/whole-repository/datasets/acme/tiny-ds" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_back_before_datasets_keeps_full_text_search_working():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's search index is not touched by this migration")
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        MigrationExecutor(connection).migrate([("catalog", "0005_featured_starting_set")])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'catalog_repository_fts%'")
+            triggers = sorted(row[0] for row in cursor.fetchall())
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    # Without them, repositories added after migrating back would never be found by a search.
+    assert triggers == ["catalog_repository_fts_ad", "catalog_repository_fts_ai", "catalog_repository_fts_au"]

@@ -102,3 +102,15 @@ def test_the_page_form_queues_the_whole_repository(logged_in_client, hub, settin
     # A refetch keeps the unit (it is not a file the hub lost).
     fetch_repository(REPO)
     assert ModelVariant.objects.filter(pk=variant.pk, role="repository").exists()
+
+
+def test_previewing_without_javascript_posts_and_queues_nothing(logged_in_client, hub):
+    """Preview is a POST of the form (a GET would carry the CSRF token into the URL and the logs)."""
+    _add_transformers_repo(hub)
+    fetch_repository(REPO)
+    url = reverse("catalog:whole_repository", args=[REPO])
+    form = logged_in_client.get(url).content.decode()
+    assert 'formmethod="get"' not in form and 'name="action" value="preview"' in form
+    page = logged_in_client.post(url, {"include": "*.safetensors", "exclude": "", "action": "preview"})
+    assert page.status_code == 200 and "2 files" in page.content.decode()
+    assert not DownloadJob.objects.exists()

@@ -1,6 +1,7 @@
 """Will it fit: memory estimates from real GGUF headers against a stated machine (RAM, GPU)."""
 
 import logging
+import struct
 
 import gguf
 import numpy as np
@@ -55,6 +56,9 @@ SHAPES = {
     # Gemma 2 9B: the head size (256) is stated, not embedding / heads (224).
     "gemma2": ({"arch": "gemma2", "layers": 42, "embedding": 3584, "heads": 16, "kv_heads": 8,
                 "key_length": 256, "value_length": 256}, 1344 * MiB),
+    # Only the key size stated: llama.cpp takes the value size as embedding / heads (128), not the key's.
+    "key-length-only": ({"arch": "llama", "layers": 32, "embedding": 4096, "heads": 32, "kv_heads": 8,
+                         "key_length": 256}, 768 * MiB),
     # Per-layer KV head counts (OpenELM style): the layers' counts are summed.
     "per-layer": ({"arch": "openelm", "layers": 4, "embedding": 1024, "heads": [16, 16, 16, 16],
                    "kv_heads": [2, 2, 4, 4]}, 4096 * 12 * (64 + 64) * 2),
@@ -224,3 +228,43 @@ def test_the_status_endpoint_tells_the_machine_memory(api_client, settings):
     memory = api_client.get("/api/v1/status").json()["memory"]
     assert memory["ram"] == {"total_bytes": 32 * GiB, "available_bytes": None, "source": "setting"}
     assert (memory["gpu_total_bytes"], memory["gpu_source"]) == (8 * GiB, "setting")
+
+
+# --- hostile headers: never a crash, never a smaller estimate ---------------------------------------
+def _gguf_head(*pairs) -> bytes:
+    """A GGUF v3 header of (key, type, packed value) pairs after general.architecture = llama."""
+    def pair(key: bytes, kind: int, value: bytes) -> bytes:
+        return struct.pack("<Q", len(key)) + key + struct.pack("<I", kind) + value
+    body = pair(b"general.architecture", 8, struct.pack("<Q", 5) + b"llama")
+    body += b"".join(pair(key, kind, value) for key, kind, value in pairs)
+    return b"GGUF" + struct.pack("<IQQ", 3, 0, len(pairs) + 1) + body
+
+
+@pytest.mark.parametrize("pairs", [
+    # A float32 infinity / NaN where a count belongs.
+    [(b"llama.block_count", 6, struct.pack("<f", float("inf"))), (b"llama.attention.head_count", 4, b"\x20\0\0\0")],
+    [(b"llama.block_count", 4, b"\x20\0\0\0"), (b"llama.attention.head_count", 9,
+                                                struct.pack("<IQ", 6, 2) + struct.pack("<2f", float("nan"), 1.0))],
+])
+def test_a_non_finite_count_is_ignored_not_a_crash(pairs):
+    shape = probe.gguf_shape_from_bytes(_gguf_head(*pairs))
+    assert fit.kv_cache_bytes(shape, 4096) is None
+
+
+def test_negative_per_layer_heads_never_shrink_the_estimate():
+    shape = probe.gguf_shape_from_bytes(_gguf_head(
+        (b"llama.block_count", 4, struct.pack("<I", 2)), (b"llama.embedding_length", 4, struct.pack("<I", 4096)),
+        (b"llama.attention.head_count", 4, struct.pack("<I", 32)),
+        (b"llama.attention.head_count_kv", 9, struct.pack("<IQ", 5, 2) + struct.pack("<2i", 8, -1000))))
+    assert "head_count_kv" not in shape
+    assert fit.kv_cache_bytes(shape, 4096) == 4096 * 2 * 32 * (128 + 128) * 2  # every head counted
+
+
+def test_an_absurd_layer_count_leaves_the_verdict_unknown(settings):
+    settings.GPU_BYTES, settings.RAM_BYTES = 0, 16 * GiB
+    shape = probe.gguf_shape_from_bytes(_gguf_head(
+        (b"llama.block_count", 10, struct.pack("<Q", 2**62)), (b"llama.embedding_length", 4, struct.pack("<I", 4096)),
+        (b"llama.attention.head_count", 4, struct.pack("<I", 32))))
+    repository = ModelRepositoryFactory(extra={"gguf_shape": shape})
+    variant = ModelVariantFactory(repository=repository, filename="m.Q4_K_M.gguf", size=GiB)
+    assert (variant.fit.verdict, variant.fit.reason) == ("unknown", "no_header")

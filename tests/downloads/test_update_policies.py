@@ -2,6 +2,7 @@
 emulator, a new commit that changes the file, the update check, "update selected", the engine."""
 
 import hashlib
+import os
 
 import pytest
 
@@ -147,3 +148,71 @@ def test_the_names_carry_the_version():
     assert updates.aside_path("archive", "civitai/LORA/m-1/l.safetensors", "v5") == \
         "archive/civitai/LORA/m-1/l.v5.safetensors"
     assert updates.aside_path("keep", "README", "abc") == "README.abc"
+
+
+@pytest.mark.parametrize("policy", ["replace", "keep", "archive"])
+def test_a_split_set_update_that_fails_midway_leaves_the_whole_old_set(hub, models_dir, policy):
+    add_split_repo(hub)
+    variant = fetch_repository(SPLIT).variants.get(filename="vision-7b.Q8_0-00001-of-00003.gguf")
+    assert run(queue.enqueue(variant).pk).status == "completed"
+    folder = models_dir / "huggingface" / SPLIT
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    hub.commit_hf_files(SPLIT, {"vision-7b.Q8_0-00001-of-00003.gguf": gguf("Q8_0", params=9e9),
+                                "vision-7b.Q8_0-00002-of-00003.gguf": b"new part two" * 100})
+    catalog_updates.check_all()
+    # Part one arrives and is verified; part two is corrupt every time, so the update fails.
+    hub.set_fault(f"{SPLIT}/vision-7b.Q8_0-00002-of-00003.gguf", Fault(corrupt_offset=10, times=None))
+    item = updates.apply([variant.pk], policy).items.get()
+    job = run(item.job_id)
+
+    assert job.status == "failed" and job.error_code == "checksum_mismatch"
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.endswith(".part") and ".corrupt-" not in p.name}
+    assert after == before  # no part of the old set replaced, renamed or archived
+    assert not (models_dir / "archive").exists()
+
+    # Retried once the Hub is healthy, the verified part is kept and the set is swapped in together.
+    hub.clear_faults()
+    job.retry()
+    job = run(job.pk)
+    assert job.status == "completed", job.error
+    assert (folder / "vision-7b.Q8_0-00002-of-00003.gguf").read_bytes() == b"new part two" * 100
+    assert not list(folder.glob("*.part"))
+
+
+def test_a_cancelled_split_set_update_leaves_no_verified_part_behind(hub, models_dir):
+    add_split_repo(hub)
+    variant = fetch_repository(SPLIT).variants.get(filename="vision-7b.Q8_0-00001-of-00003.gguf")
+    assert run(queue.enqueue(variant).pk).status == "completed"
+    hub.commit_hf_files(SPLIT, {"vision-7b.Q8_0-00001-of-00003.gguf": gguf("Q8_0", params=9e9)})
+    catalog_updates.check_all()
+    job = DownloadJob.objects.get(pk=updates.apply([variant.pk], "keep").items.get().job_id)
+    job.files[0].update(done=True, pending_rename=True, rel=f"huggingface/{SPLIT}/{job.files[0]['local']}")
+    (models_dir / (job.files[0]["rel"] + ".part")).write_bytes(b"verified new part one")
+    queue.discard_partials(job)
+
+    assert not list((models_dir / "huggingface" / SPLIT).glob("*.part"))
+
+
+def test_a_crash_between_moving_the_old_file_aside_and_the_rename_loses_nothing(downloaded, models_dir, monkeypatch):
+    variant, old, commit = downloaded
+    item = updates.apply([variant.pk], "keep").items.get()
+    real_replace = os.replace
+
+    def crash_on_the_final_rename(src, dst):
+        if str(src).endswith(".part"):
+            raise OSError("the worker died here")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("downloads.engine.os.replace", crash_on_the_final_rename)
+    with pytest.raises(OSError):
+        queue.run(item.job_id)
+    monkeypatch.undo()
+    queue.recover()  # the lease is gone: the job is queued again and resumes from its verified part
+    job = run(item.job_id)
+
+    assert job.status == "completed", job.error
+    kept = f"huggingface/{QUANTS}/chat-7b.Q4_K_M.{old['commit'][:7]}.gguf"
+    assert (models_dir / FINAL).read_bytes() == NEW_BYTES and (models_dir / kept).read_bytes() == old["bytes"]
+    item.refresh_from_db()
+    assert item.result["files"] == [{"path": FINAL, "action": "moved", "to": kept}]
+    assert LocalFile.objects.filter(path=kept, kind="model").exists()

@@ -183,3 +183,16 @@ def test_a_refetch_keeps_the_whole_repository_and_flags_a_changed_file(api_clien
     variant = ModelVariant.objects.get(repository__repo=REPO, filename=FILENAME)
     assert variant.is_downloaded and variant.update_available
     assert variant.update_details["changed_files"] == ["unet/config.json"]
+
+
+def test_a_refused_second_selection_leaves_the_queued_one_as_it_was(api_client, hub):
+    _add_diffusers_repo(hub)
+    _queue(api_client, include=["*.json"])
+    again = api_client.post("/api/v1/downloads", {"repo": REPO, "whole_repository": True, "include": ["tokenizer/"]},
+                            format="json")
+    assert again.status_code == 409
+    variant = ModelVariant.objects.get(repository__repo=REPO, filename=FILENAME)
+    job = DownloadJob.objects.get()
+    # The variant still describes the queued job (its delete and update checks use these files).
+    assert variant.selection == {"include": ["*.json"], "exclude": []}
+    assert [f["path"] for f in variant.files] == [f["path"] for f in job.files]

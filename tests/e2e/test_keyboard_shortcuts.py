@@ -180,6 +180,29 @@ def test_j_and_k_move_between_models_and_enter_opens_the_details(ui_page, live_s
     expect(details).to_be_hidden()
 
 
+def test_enter_opens_the_details_even_before_a_refreshed_list_settles(ui_page, live_server, demo_catalog):
+    # htmx wires the links of swapped-in content up when the swap settles (20 ms later, more under
+    # load): Enter in that window once left the page for the details page instead of the dialog.
+    page = ui_page
+    ready(page, live_server.url + "/")
+    cards = page.locator('#results [data-shortcut="card"]')
+    page.keyboard.press("j")
+    expect(cards.nth(0)).to_be_focused()
+    card_id = cards.nth(0).get_attribute("id")
+    name = cards.nth(0).locator(".repo-name").inner_text()
+    cards.nth(0).evaluate("card => card.dataset.beforeRefresh = '1'")
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")  # a late settle timer, as on a busy machine
+    page.evaluate("document.body.dispatchEvent(new CustomEvent('modella:changed'))")
+    page.wait_for_function(f"""() => {{ const card = document.getElementById('{card_id}');
+        return card && !card.dataset.beforeRefresh && document.activeElement === card
+            && document.querySelector('#results.htmx-settling'); }}""")
+    page.keyboard.press("Enter")
+    details = page.locator("#details-dialog")
+    expect(details.locator("#details-title")).to_be_visible()
+    expect(details).to_contain_text(name)
+    assert page.url == live_server.url + "/"
+
+
 def test_g_then_a_letter_goes_to_that_page(ui_page, live_server, demo_catalog):
     page = ui_page
     ready(page, live_server.url + "/")

@@ -109,3 +109,20 @@ def test_an_unknown_app_is_not_found(api_client):
                          ("post", "/api/v1/apps/999/repair"), ("delete", "/api/v1/apps/999")):
         response = getattr(api_client, method)(path)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_a_folder_that_is_a_symlink_loop_is_refused_not_a_server_error(api_client, tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+
+    response = api_client.post("/api/v1/apps", {"name": "Loop", "kind": "comfyui", "root": str(tmp_path / "a")},
+                               format="json")
+
+    assert response.status_code == 400 and response.json()["error"]["details"]["field"] == "root"
+
+
+@pytest.mark.parametrize("app", ["²", "x", "-1"])
+def test_the_registry_refuses_an_app_filter_that_is_not_an_id(api_client, app):
+    response = api_client.get("/api/v1/links", {"app": app})
+
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_input"

@@ -161,3 +161,19 @@ def test_a_paused_app_reports_no_missing_links(make_app, app_dir, civitai_model)
 
     assert registry.check(app) == []
     assert not registry.link_all(app).linked
+
+
+def test_repair_keeps_the_record_of_links_while_the_apps_folder_is_missing(linked, app_dir, tmp_path,
+                                                                          logged_in_client):
+    app, source = linked
+    unmounted = tmp_path / "unmounted"
+    app_dir.rename(unmounted)  # as a drive that is not mounted right now
+
+    with pytest.raises(registry.InvalidInput, match="is missing"):
+        registry.repair(app)
+    response = logged_in_client.post(f"/apps/{app.pk}/repair/", follow=True)
+
+    assert response.status_code == 200 and "is missing" in response.content.decode()
+    assert Link.objects.filter(app=app, link_path=LORA).exists()
+    unmounted.rename(app_dir)  # the drive is back: its link is still known and still healthy
+    assert registry.check(app) == []

@@ -125,3 +125,24 @@ def test_a_problem_in_an_app_folder_never_fails_the_storage_action(make_app, app
 
     assert api_client.delete(f"/api/v1/local-files/{local.pk}").status_code == 204
     assert not (models_dir / "my/watercolor.safetensors").exists()
+
+
+def test_deleting_a_whole_repository_removes_the_links_of_its_files_in_subfolders(make_app, tmp_path, models_dir):
+    from tests.factories import ModelRepositoryFactory, ModelVariantFactory
+
+    repository = ModelRepositoryFactory(repo="bartowski/Chat-GGUF", author="bartowski", name="Chat-GGUF",
+                                        model_type="LLM")
+    files = ["Q4/chat-Q4_K_M.gguf", "Q8/chat-Q8_0.gguf"]
+    for name in files:
+        write(models_dir / "huggingface/bartowski/Chat-GGUF" / name, b"gguf " + name.encode())
+    variant = ModelVariantFactory(repository=repository, role="repository", filename="[whole repository]",
+                                  format="repository", model_type="LLM", local_path="huggingface/bartowski/Chat-GGUF",
+                                  files=[{"path": f, "size": 5, "sha256": ""} for f in files])
+    (tmp_path / "lms").mkdir()
+    registry.link_all(make_app("lmstudio", tmp_path / "lms"))
+    assert Link.objects.count() == 2
+
+    variant.remove_local_files()
+
+    assert not Link.objects.exists()
+    assert list((tmp_path / "lms").iterdir()) == []

@@ -309,3 +309,37 @@ class _CutStream:
         block = self.data[self.position : min(self.position + size, self.cut_after)]
         self.position += len(block)
         return block
+
+
+@pytest.mark.parametrize("offset", ["²", "-5", "1e3", " "])
+def test_an_offset_that_is_not_a_plain_number_is_refused_not_a_server_error(api_client, offset):
+    upload_id = create(api_client).json()["id"]
+
+    response = send(api_client, upload_id, offset, LORA[:10])
+
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_name_at_the_length_limit_that_exists_still_gets_a_suffix(api_client, models_dir):
+    name = "a" * 243 + ".safetensors"  # 255 bytes: the longest a file name may be
+    first = upload_in_chunks(api_client, LORA, len(LORA), filename=name)
+    second = upload_in_chunks(api_client, LORA, len(LORA), filename=name)
+
+    assert first["path"] == f"uploads/{name}"
+    assert second["status"] == "completed" and second["path"] == f"uploads/{'a' * 241}-1.safetensors"
+    assert (models_dir / second["path"]).read_bytes() == LORA
+
+
+def test_an_upload_cannot_be_cancelled_while_a_chunk_is_being_received(api_client, models_dir):
+    import fcntl
+
+    upload_id = create(api_client).json()["id"]
+    partial = models_dir / ".modella-uploads" / f"{upload_id}.part"
+    with open(partial, "r+b") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX)  # the last chunk being received and the file placed
+        response = api_client.delete(f"/api/v1/uploads/{upload_id}")
+
+    assert response.status_code == 409 and response.json()["error"]["code"] == "upload_busy"
+    assert partial.exists() and Upload.objects.filter(pk=upload_id).exists()
+    assert api_client.delete(f"/api/v1/uploads/{upload_id}").status_code == 204
+    assert not partial.exists()

@@ -124,3 +124,23 @@ def test_a_form_with_its_csrf_token_is_received_by_the_streaming_handler(user, m
 
     assert response.status_code == 302
     assert (models_dir / "uploads" / "a.safetensors").read_bytes() == CONTENT
+
+
+def test_a_garbled_content_length_is_a_form_error_not_a_server_error(logged_in_client, models_dir):
+    response = logged_in_client.post("/storage/upload/", {"files": [SimpleUploadedFile("a.gguf", b"GGUF....")]},
+                                     CONTENT_LENGTH="lots")
+
+    assert response.status_code == 400
+    assert LocalFile.objects.count() == 0 and not list(models_dir.rglob("*.part"))
+
+
+def test_cancelling_while_a_chunk_is_received_says_to_try_again(logged_in_client, user, models_dir):
+    import fcntl
+
+    upload = uploads.start(user, "busy.gguf", 1000)
+    with open(models_dir / ".modella-uploads" / f"{upload.pk}.part", "r+b") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX)  # a chunk of it is being written right now
+        response = logged_in_client.post(f"/storage/upload/{upload.pk}/cancel/", follow=True)
+
+    assert response.status_code == 200 and "try again in a moment" in response.content.decode()
+    assert Upload.objects.filter(pk=upload.pk).exists()

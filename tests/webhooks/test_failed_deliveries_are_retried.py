@@ -119,6 +119,18 @@ def test_an_attempt_whose_worker_died_is_taken_up_after_its_lease(receiver):
     assert delivery.status == "delivered" and delivery.attempts == 2
 
 
+def test_a_sweep_stops_once_its_time_is_up_and_leaves_the_rest_due(receiver, monkeypatch):
+    # Sweeps run every minute: one stuck on slow receivers must not overlap the next and pile up
+    # on the workers that the downloads need.
+    deliveries = [new_delivery(receiver.url) for _n in range(3)]
+    monkeypatch.setattr(tasks, "SWEEP_SECONDS", 0)
+    assert tasks.send_due() == 1
+    assert WebhookDelivery.objects.due().count() == 2
+    monkeypatch.setattr(tasks, "SWEEP_SECONDS", 45)
+    assert tasks.send_due() == 2
+    assert {d.pk for d in deliveries} == set(WebhookDelivery.objects.filter(status="delivered").values_list("pk", flat=True))
+
+
 def test_a_slow_receiver_times_out_and_is_retried(receiver, monkeypatch):
     import time
 

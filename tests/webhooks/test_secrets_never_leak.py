@@ -79,3 +79,12 @@ def test_no_log_line_and_no_stored_error_shows_it(planted, caplog, refused_url):
     assert "/hooks/modella" not in logged  # nor the URL's path (it can be a secret too)
     for error, excerpt in WebhookDelivery.objects.values_list("error", "response_excerpt"):
         assert_clean(error + excerpt, secret)
+
+
+def test_the_admin_search_cannot_probe_the_url_password(planted, logged_in_client):
+    webhook, _secret, _delivery = planted
+    response = logged_in_client.get("/admin/webhooks/webhook/", {"q": URL_PASSWORD[:8]})
+    assert response.status_code == 200
+    assert f"/admin/webhooks/webhook/{webhook.pk}/change/" not in response.content.decode()
+    found = logged_in_client.get("/admin/webhooks/webhook/", {"q": "planted"})
+    assert f"/admin/webhooks/webhook/{webhook.pk}/change/" in found.content.decode()

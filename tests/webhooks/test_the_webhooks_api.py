@@ -172,3 +172,25 @@ def test_the_endpoints_are_in_the_schema(api_client):
                  "/api/v1/webhooks/{id}/test", "/api/v1/webhooks/{id}/secret",
                  "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver"):
         assert path in paths
+
+
+def test_an_edited_redacted_url_keeps_the_stored_password(api_client, receiver):
+    url = receiver.url.replace("http://", "http://n8n:hunter2-password@")
+    data = create(api_client, url=url).json()
+    # The settings form and GET show http://n8n:***@host/...: the user changes only the path.
+    edited = data["url"].replace("/hooks/modella", "/hooks/other")
+    response = api_client.patch(f"/api/v1/webhooks/{data['id']}", {"url": edited}, format="json")
+
+    assert response.status_code == 200 and response.json()["url"] == edited
+    assert Webhook.objects.get().url == url.replace("/hooks/modella", "/hooks/other")
+
+
+def test_a_url_requests_cannot_send_fails_the_delivery_instead_of_raising(api_client, refused_url):
+    # requests encodes a Basic auth password as Latin-1: "€" raises UnicodeEncodeError, not a RequestException.
+    webhook, _secret = make_webhook(refused_url.replace("http://", "http://user:p€ss@"))
+    response = api_client.post(f"/api/v1/webhooks/{webhook.pk}/test")
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "failed" and data["error"] == "The request could not be sent."
+    assert "p€ss" not in str(data)
