@@ -71,6 +71,7 @@ def test_the_check_is_scheduled():
     assert "catalog.tasks.check_updates" in dict(SCHEDULES)
 
 
+@pytest.mark.django_db(transaction=True)  # the engine's monitor thread reads the job on its own connection
 def test_updating_keeps_the_old_file_until_the_new_one_is_verified(api_client, hub, downloaded, models_dir):
     old_bytes = (models_dir / downloaded.local_path).read_bytes()
     new_bytes = gguf("Q4_K_M", params=9e9)
