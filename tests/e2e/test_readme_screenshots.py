@@ -21,8 +21,21 @@ pytestmark = [
 OUT = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
-def test_take_the_readme_screenshots(new_page, live_server, ui_user, demo_catalog, featured):
+# The GGUF headers' attention shapes (as read from the real files), so "Fits" shows verdicts.
+SHAPES = {
+    "llama": {"block_count": 32, "embedding_length": 4096, "head_count": 32, "head_count_kv": 32},
+    "mistral": {"block_count": 32, "embedding_length": 4096, "head_count": 32, "head_count_kv": 8},
+    "qwen": {"block_count": 24, "embedding_length": 896, "head_count": 14, "head_count_kv": 2},
+}
+
+
+def test_take_the_readme_screenshots(new_page, live_server, ui_user, demo_catalog, featured, settings):
     OUT.mkdir(parents=True, exist_ok=True)
+    settings.RAM_BYTES, settings.GPU_BYTES = 32 * 1024**3, 8 * 1024**3  # a typical desktop with an 8 GB GPU
+    for name, shape in SHAPES.items():
+        repository = demo_catalog[name]
+        repository.extra = {**(repository.extra or {}), "gguf_shape": shape}
+        repository.save(update_fields=["extra"])
     llama = list(demo_catalog["llama"].variants.order_by("size"))
     DownloadJobFactory(variant=llama[1], status="downloading", bytes_done=1_836_451_900, speed_bps=52_428_800,
                        eta_seconds=43)
