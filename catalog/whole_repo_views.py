@@ -46,4 +46,4 @@ def whole_repository(request: HttpRequest, repo: str) -> HttpResponse:
         context["preview_error"] = error_text(exc)
     if request.htmx:
         return render(request, "catalog/whole_repository.html#preview", context)
-    return render(request, "catalog/whole_repository.html", context)
+    return render(request, "catalog/whole_repository.html", {**context, "standalone": True})

@@ -113,3 +113,20 @@ document.addEventListener("keydown", (event) => {
   const menu = event.target.closest && event.target.closest("details.add-to-list-menu[open]");
   if (menu) { menu.open = false; menu.querySelector("summary").focus(); }
 });
+// Will it fit: Escape hides a shown "Fits" tooltip without moving focus (WCAG 1.4.13); the first
+// Escape is spent on the tooltip, so a dialog around it closes only on the next one.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const shown = [...document.querySelectorAll(".fit-cell:hover, .fit-cell:focus-within")]
+    .filter((cell) => !cell.classList.contains("tip-dismissed") && cell.querySelector(".fit-tip").offsetWidth > 1);
+  if (!shown.length) return;
+  shown.forEach((cell) => cell.classList.add("tip-dismissed"));
+  event.preventDefault();
+  event.stopImmediatePropagation();
+}, true);
+for (const leaving of ["focusout", "mouseleave"]) {
+  document.addEventListener(leaving, (event) => {
+    const cell = event.target.closest && event.target.closest(".fit-cell");
+    if (cell && !cell.matches(":focus-within")) cell.classList.remove("tip-dismissed");
+  }, true);
+}

@@ -81,6 +81,7 @@ def test_the_preview_page_works_without_javascript_and_as_a_fragment(logged_in_c
     url = reverse("catalog:whole_repository", args=[REPO])
     page = logged_in_client.get(url, {"include": "*.safetensors"}).content.decode()
     assert "2 files" in page and "model-00002-of-00002.safetensors" in page and "pytorch_model.bin" not in page
+    assert '<h2 id="whole-title">' in page  # under the page's h1 (the details dialog's copy is an h3 under its h2)
     fragment = logged_in_client.get(url, {"include": "*.gguf"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and "No file matches these patterns." in fragment
     refused = logged_in_client.get(url, {"include": "x" * 201}, HTTP_HX_REQUEST="true").content.decode()

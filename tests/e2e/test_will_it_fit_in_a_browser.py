@@ -48,6 +48,20 @@ def test_the_numbers_show_on_focus_and_hover(ui_page, live_server, estimated):
     assert axe_violations(page) == []
 
 
+def test_escape_hides_the_numbers_and_keeps_the_focus(ui_page, live_server, estimated):
+    page = ui_page
+    page.goto(f"{live_server.url}/models/info/{estimated.repository.repo}")
+    verdict = page.locator(f'[aria-describedby="fit-tip-{estimated.pk}"]')
+    verdict.focus()
+    assert tip_width(page, estimated) > 100
+    page.keyboard.press("Escape")
+    assert tip_width(page, estimated) <= 1
+    assert page.evaluate("document.activeElement.getAttribute('aria-describedby')") == f"fit-tip-{estimated.pk}"
+    page.keyboard.press("Tab")
+    verdict.focus()  # focus came back: the numbers show again
+    assert tip_width(page, estimated) > 100
+
+
 def test_a_phone_shows_the_numbers_under_the_verdict(new_page, live_server, ui_user, estimated):
     page = new_page(width=390, height=844)
     login(page, live_server, ui_user)
