@@ -6,7 +6,7 @@
   "use strict";
 
   const PENDING_KEY = "modella:shortcut";  // an action to finish after navigating to the Models page
-  const PENDING_MAX_AGE_MS = 10_000;
+  const PENDING_MAX_AGE_MS = 30_000;  // a busy server may take a while to send the Models page
   const SEQUENCE_TIMEOUT_MS = 1500;        // how long "g" waits for its second key
   const NOT_TYPING_INPUTS = new Set(["button", "checkbox", "radio", "submit", "reset", "image", "range", "color", "file"]);
 
