@@ -5,8 +5,9 @@
 (() => {
   "use strict";
 
-  const PENDING_KEY = "modella:shortcut";  // an action to finish after navigating to the Models page
-  const PENDING_MAX_AGE_MS = 30_000;  // a busy server may take a while to send the Models page
+  // An action to finish after going to the Models page travels in the URL's fragment: sessionStorage
+  // written just before a navigation is sometimes not yet seen by the next page in Chromium.
+  const PENDING_PREFIX = "#shortcut-";
   const SEQUENCE_TIMEOUT_MS = 1500;        // how long "g" waits for its second key
   const NOT_TYPING_INPUTS = new Set(["button", "checkbox", "radio", "submit", "reset", "image", "range", "color", "file"]);
 
@@ -54,8 +55,7 @@
 
   // On a page without the control, go to the Models page and finish there (see runPending).
   function goHomeAndRun(action) {
-    sessionStorage.setItem(PENDING_KEY, JSON.stringify({ action, at: Date.now() }));
-    window.location.assign(homeUrl());
+    window.location.assign(homeUrl() + PENDING_PREFIX + action);
   }
 
   function clickControl(name) {
@@ -85,14 +85,10 @@
   }
 
   function runPending() {
-    const raw = sessionStorage.getItem(PENDING_KEY);
-    if (!raw) return;
-    sessionStorage.removeItem(PENDING_KEY);
-    let pending;
-    try { pending = JSON.parse(raw); } catch { return; }
-    // A stale request (the navigation failed, the user went elsewhere) is dropped, never replayed later.
-    if (!pending || Date.now() - pending.at > PENDING_MAX_AGE_MS || !ACTIONS[pending.action]) return;
-    ACTIONS[pending.action]();
+    if (!location.hash.startsWith(PENDING_PREFIX)) return;
+    const action = location.hash.slice(PENDING_PREFIX.length);
+    history.replaceState(history.state, "", location.pathname + location.search);  // a reload does not repeat it
+    if (Object.hasOwn(ACTIONS, action)) ACTIONS[action]();
   }
 
   // --- Models page: j/k move between the model cards, Enter opens the focused card's details ---------
@@ -172,7 +168,8 @@
   document.addEventListener("DOMContentLoaded", () => {
     const dialog = helpDialog();
     if (dialog) dialog.addEventListener("close", restoreFocus);
-    // After htmx (loaded before this file, also deferred) has wired the page's links up.
-    setTimeout(runPending, 0);
   });
+  // Only once the page has loaded: Chromium settles a new page's focus during loading and would
+  // undo an earlier focus(); htmx (loaded before this file) has wired the links up by then.
+  window.addEventListener("load", () => setTimeout(runPending, 0), { once: true });
 })();

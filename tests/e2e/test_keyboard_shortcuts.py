@@ -23,6 +23,16 @@ def ready(page, url: str) -> None:
     page.wait_for_load_state("load")
 
 
+def handed_over(page, url: str) -> None:
+    """A shortcut on a page without its control goes to the Models page and finishes there: wait for
+    that page to load (slow while the whole suite loads the machine) before looking at the result."""
+    expect(page).to_have_url(url)
+    page.wait_for_load_state("load")
+
+
+HANDOFF_TIMEOUT = 15_000
+
+
 def test_slash_moves_to_the_search_field_of_the_page(ui_page, live_server, demo_catalog):
     page = ui_page
     ready(page, live_server.url + "/")
@@ -36,8 +46,8 @@ def test_slash_moves_to_the_search_field_of_the_page(ui_page, live_server, demo_
 
     ready(page, live_server.url + "/downloads/")  # no search here: the Models search
     page.keyboard.press("/")
-    expect(page).to_have_url(live_server.url + "/")
-    expect(page.locator("#search")).to_be_focused()
+    handed_over(page, live_server.url + "/")
+    expect(page.locator("#search")).to_be_focused(timeout=HANDOFF_TIMEOUT)
 
 
 def test_d_opens_the_download_model_dialog_from_any_page(ui_page, live_server, demo_catalog):
@@ -52,8 +62,8 @@ def test_d_opens_the_download_model_dialog_from_any_page(ui_page, live_server, d
 
     ready(page, live_server.url + "/lists/")
     page.keyboard.press("d")
-    expect(page).to_have_url(live_server.url + "/")
-    expect(page.locator("#add-dialog #add-title")).to_be_visible()
+    handed_over(page, live_server.url + "/")
+    expect(page.locator("#add-dialog #add-title")).to_be_visible(timeout=HANDOFF_TIMEOUT)
 
 
 def test_q_opens_the_queue_from_any_page(ui_page, live_server, demo_catalog):
@@ -66,8 +76,8 @@ def test_q_opens_the_queue_from_any_page(ui_page, live_server, demo_catalog):
 
     ready(page, live_server.url + "/storage/")
     page.keyboard.press("q")
-    expect(page).to_have_url(live_server.url + "/")
-    expect(page.locator("#queue-dialog #queue-title")).to_be_visible()
+    handed_over(page, live_server.url + "/")
+    expect(page.locator("#queue-dialog #queue-title")).to_be_visible(timeout=HANDOFF_TIMEOUT)
 
 
 def test_keys_typed_in_a_field_are_text_not_shortcuts(ui_page, live_server, demo_catalog):
