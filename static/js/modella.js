@@ -60,9 +60,14 @@ document.body.addEventListener("modella:close-dialog", () => {
   document.querySelectorAll("dialog[open]").forEach((dialog) => dialog.close());
 });
 
+// Focus moves into a dialog's new content once htmx has settled it: only then are its own
+// triggers (e.g. the Download model field's live check) wired up, so typing at once is not lost.
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.target.matches("[data-dialog-body]")) focusInside(event.detail.target);
+});
+
 document.body.addEventListener("htmx:afterSwap", (event) => {
   const target = event.detail.target;
-  if (target.matches("[data-dialog-body]")) focusInside(target);
   // The Download model input: mark it invalid while the server shows an error for it.
   const input = document.getElementById("id_input");
   if (input && target.id === "add-result") {
