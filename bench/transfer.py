@@ -1,10 +1,14 @@
 """Transfer benchmark: Modella's engine vs curl vs huggingface_hub, parallel ranges, memory, DB writes.
 
-    .venv/bin/python bench/transfer.py [--size-gb 2] [--memory-gb 4] [--capped-mb 512]
+    .venv/bin/python bench/transfer.py [--size-gb 2] [--rounds 3] [--memory-gb 4] [--capped-mb 512]
+                                       [--models-dir DIR]
 
 The emulator (tests/fakehub) runs in its own process on 127.0.0.1 so that it does not share a
-GIL with the client being measured. Everything is written under a temporary directory that is
-removed at the end. Prints a Markdown table for the README.
+GIL with the client being measured. One warm-up round is run and discarded (a VM's memory is slow
+the first time it is touched), then `--rounds` rounds of curl, curl + fsync, Modella and
+hf_hub_download alternate and the medians are reported: single runs on a shared VM swing by ±20%.
+Downloads go to a temporary directory (or under `--models-dir`, e.g. /dev/shm to leave the disk
+out) that is removed at the end. Prints Markdown tables for the README.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +95,7 @@ def modella_download(repo: str, size: int, sha: str, connections: int = 1) -> di
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    settle()
     started = time.perf_counter()
     download = Download(job, "bench")
     outcome = download.run()
@@ -104,6 +110,14 @@ def modella_download(repo: str, size: int, sha: str, connections: int = 1) -> di
             "db_writes": download.monitor.db_writes, "writes_per_s": download.monitor.db_writes / seconds}
 
 
+def settle() -> None:
+    """Before each timed run: flush what the previous one left. With ext4's `discard` mount option
+    (as on this VM) a deleted 2 GB file is trimmed at the next journal commit, which would slow
+    whichever download runs then."""
+    os.sync()
+    time.sleep(1)
+
+
 def cdn_url(hf: str, repo: str) -> str:
     import requests
 
@@ -111,9 +125,15 @@ def cdn_url(hf: str, repo: str) -> str:
     return response.headers["Location"]
 
 
-def curl_download(url: str, out: Path, size: int) -> float:
+def curl_download(url: str, out: Path, size: int, fsync: bool = False) -> float:
+    """curl -o; with `fsync`, also wait until the file is on disk, as Modella does before "completed"."""
+    settle()
     started = time.perf_counter()
     subprocess.run(["curl", "-s", "-f", "-o", str(out), url], check=True)
+    if fsync:
+        fd = os.open(out, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
     seconds = time.perf_counter() - started
     assert out.stat().st_size == size
     out.unlink()
@@ -127,6 +147,7 @@ def hf_download(hf: str, repo: str, cache: Path) -> float:
     )
     env = dict(os.environ, HF_ENDPOINT=hf, HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_TELEMETRY="1",
                HF_HUB_DISABLE_PROGRESS_BARS="1")
+    settle()
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     shutil.rmtree(cache, ignore_errors=True)
     return float(out.stdout.strip().splitlines()[-1])
@@ -137,6 +158,9 @@ def main() -> None:
     parser.add_argument("--size-gb", type=float, default=2)
     parser.add_argument("--memory-gb", type=float, default=4)
     parser.add_argument("--capped-mb", type=int, default=512)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--models-dir", type=Path, default=None,
+                        help="download here instead of the temporary directory (e.g. /dev/shm)")
     args = parser.parse_args()
     size = int(args.size_gb * 1024 * MB)
     big = int(args.memory_gb * 1024 * MB)
@@ -150,34 +174,45 @@ def main() -> None:
     info = parent.recv()
     hf, shas = info["hf"], info["shas"]
     work = Path(tempfile.mkdtemp(prefix="modella-bench-"))
+    models = Path(tempfile.mkdtemp(prefix="modella-bench-", dir=args.models_dir)) if args.models_dir else work / "models"
+    models.mkdir(parents=True, exist_ok=True)
     try:
-        setup_django(work / "data", hf, work / "models")
-        rows = []
-        print("curl ...", file=sys.stderr)
-        curl_s = curl_download(cdn_url(hf, "bench/plain"), work / "curl.bin", size)
-        print("modella (single stream, SHA-256 inline) ...", file=sys.stderr)
-        single = modella_download("bench/plain", size, shas["bench/plain"])
-        print("hf_hub_download ...", file=sys.stderr)
-        hf_s = hf_download(hf, "bench/plain", work / "hf-cache")
+        setup_django(work / "data", hf, models)
+        url, sha = cdn_url(hf, "bench/plain"), shas["bench/plain"]
+        print("warm-up round ...", file=sys.stderr)
+        curl_download(url, models / "curl.bin", size)
+        modella_download("bench/plain", size, sha)
+        times: dict[str, list[float]] = {"curl": [], "curl_fsync": [], "modella": [], "hf": []}
+        rss = []
+        for number in range(1, args.rounds + 1):
+            print(f"round {number}: curl, curl + fsync, Modella, hf_hub_download ...", file=sys.stderr)
+            times["curl"].append(curl_download(url, models / "curl.bin", size))
+            times["curl_fsync"].append(curl_download(url, models / "curl.bin", size, fsync=True))
+            single = modella_download("bench/plain", size, sha)
+            times["modella"].append(single["seconds"])
+            rss.append(single["rss_growth_mb"])
+            times["hf"].append(hf_download(hf, "bench/plain", work / "hf-cache"))
         print("parallel vs single under the 50 MB/s per-connection cap ...", file=sys.stderr)
         capped_single = modella_download("bench/capped", capped, shas["bench/capped"])
         capped_par = modella_download("bench/capped", capped, shas["bench/capped"], connections=4)
         print(f"memory: {args.memory_gb:g} GB download ...", file=sys.stderr)
         memory = modella_download("bench/big", big, shas["bench/big"])
 
-        gb = size / 1024 / MB
-        rows.append(("curl -o (no hash)", f"{size / MB / curl_s:.0f}", "1.00×", "", ""))
-        rows.append(("Modella engine (SHA-256 verified inline)", f"{single['mbps']:.0f}",
-                     f"{single['mbps'] / (size / MB / curl_s):.2f}×", f"{single['rss_growth_mb']:.1f}",
-                     f"{single['writes_per_s']:.2f}"))
-        rows.append(("huggingface_hub.hf_hub_download (no hash)", f"{size / MB / hf_s:.0f}",
-                     f"{(size / MB / hf_s) / (size / MB / curl_s):.2f}×", "", ""))
-        print(f"\n### Single stream, {gb:g} GB generated file on 127.0.0.1\n")
-        print("| client | MB/s | vs curl | RSS growth (MB) | progress writes/s |")
+        mbps = {name: size / MB / statistics.median(values) for name, values in times.items()}
+        each = {name: " / ".join(f"{size / MB / t:.0f}" for t in values) for name, values in times.items()}
+        labels = {"curl": "curl -o (no hash, left in the page cache)",
+                  "curl_fsync": "curl -o, then fsync (no hash, on disk)",
+                  "modella": "Modella engine (SHA-256 verified inline, fsynced)",
+                  "hf": "huggingface_hub.hf_hub_download (no hash, no fsync)"}
+        print(f"\n### Single stream, {size / 1024 / MB:g} GB generated file on 127.0.0.1, "
+              f"median of {args.rounds} rounds\n")
+        print("| client | MB/s (median) | each round | vs curl | vs curl + fsync |")
         print("|---|---|---|---|---|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-        print(f"\nModella vs hf_hub_download: {single['mbps'] / (size / MB / hf_s):.2f}×")
+        for name, label in labels.items():
+            print(f"| {label} | {mbps[name]:.0f} | {each[name]} | {mbps[name] / mbps['curl']:.2f}× "
+                  f"| {mbps[name] / mbps['curl_fsync']:.2f}× |")
+        print(f"\nModella vs hf_hub_download: {mbps['modella'] / mbps['hf']:.2f}×; "
+              f"worker RSS growth during these runs: {max(rss):.1f} MB at most")
         print(f"\n### 50 MB/s per-connection cap, {capped / MB:.0f} MB file\n")
         print("| mode | MB/s | speed-up |")
         print("|---|---|---|")
@@ -191,6 +226,7 @@ def main() -> None:
         parent.send("stop")
         server.join(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(models, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
+import ctypes
 import hashlib
+import mmap
 
 import pytest
 
@@ -35,3 +37,40 @@ def test_it_asks_for_identity_encoding_and_keeps_the_token_off_the_cdn(hub, sett
     hub_side = hub.requests_for("/acme/token-GGUF/resolve/")
     assert hub_side and all(r.has_auth for r in hub_side)
     assert all(r.headers.get("accept-encoding") == "identity" for r in hub.requests if r.method == "GET")
+
+
+def _resident_fraction(path) -> float:
+    """The share of the file's pages held in the page cache (mincore(2) on a mapping of it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    size = path.stat().st_size
+    page = mmap.PAGESIZE
+    pages = (size + page - 1) // page
+    vector = (ctypes.c_ubyte * pages)()
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY) as mapping:
+        anchor = ctypes.c_char.from_buffer(mapping)
+        try:
+            assert libc.mincore(ctypes.c_void_p(ctypes.addressof(anchor)), ctypes.c_size_t(size), vector) == 0
+        finally:
+            del anchor
+    return sum(v & 1 for v in vector) / pages
+
+
+def _on_tmpfs(path) -> bool:
+    mounts = [line.split() for line in open("/proc/mounts")]
+    best = max((m for m in mounts if str(path).startswith(m[1].rstrip("/") + "/")), key=lambda m: len(m[1]))
+    return best[2] in ("tmpfs", "ramfs")
+
+
+def test_checkpointed_ranges_leave_the_page_cache(hub, models_dir, settings):
+    # A 20 GB model must not push the user's working set out of memory: each fsynced range is
+    # dropped from the page cache as the download goes on.
+    if _on_tmpfs(models_dir):
+        pytest.skip("on tmpfs the page cache is the only copy of a file and cannot be dropped")
+    settings.DOWNLOAD_CHECKPOINT_BYTES = 4 << 20
+    content = hub.generated(48 << 20, seed=3)
+    job = download(hub, "acme/cache-GGUF", {"cache.gguf": content})
+
+    assert job.status == "completed", job.error
+    final = models_dir / "huggingface/acme/cache-GGUF/cache.gguf"
+    assert _resident_fraction(final) < 0.25  # at most the header pages the probe read back
+    assert hashlib.sha256(final.read_bytes()).hexdigest() == content.sha256
