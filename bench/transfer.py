@@ -107,7 +107,8 @@ def modella_download(repo: str, size: int, sha: str, connections: int = 1) -> di
     path.unlink()
     variant.mark_removed()
     return {"seconds": seconds, "mbps": size / MB / seconds, "rss_growth_mb": peak[0] - base,
-            "db_writes": download.monitor.db_writes, "writes_per_s": download.monitor.db_writes / seconds}
+            "db_writes": download.monitor.db_writes, "writes_per_s": download.monitor.db_writes / seconds,
+            "shortest_gap": download.monitor.shortest_gap}
 
 
 def settle() -> None:
@@ -221,7 +222,7 @@ def main() -> None:
         print(f"\n### Memory: {args.memory_gb:g} GB download\n")
         print(f"RSS growth {memory['rss_growth_mb']:.1f} MB at {memory['mbps']:.0f} MB/s; "
               f"{memory['db_writes']} progress writes in {memory['seconds']:.1f} s "
-              f"({memory['writes_per_s']:.2f}/s)")
+              f"({memory['writes_per_s']:.2f}/s); shortest gap between two writes {memory['shortest_gap']:.2f} s")
     finally:
         parent.send("stop")
         server.join(timeout=10)

@@ -407,6 +407,7 @@ class Monitor(threading.Thread):
         self.done = threading.Event()
         self.samples: deque[tuple[float, int]] = deque()
         self.db_writes = 0
+        self.shortest_gap = float("inf")  # seconds between two progress writes (bench/transfer.py)
         self.lock_errors = 0
 
     def run(self) -> None:
@@ -423,6 +424,8 @@ class Monitor(threading.Thread):
                     if (changed and now - last_write >= 1.0) or now - last_lease >= lease_every:
                         self.dl.write_progress(self.speed(now))
                         self.db_writes += 1
+                        if last_write:
+                            self.shortest_gap = min(self.shortest_gap, now - last_write)
                         last_write = last_lease = now
                 except DB_ERRORS as exc:  # SQLite busy, PostgreSQL restarting: skip this write, keep transferring
                     self.lock_errors += 1
