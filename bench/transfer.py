@@ -183,15 +183,17 @@ def main() -> None:
         print("warm-up round ...", file=sys.stderr)
         curl_download(url, models / "curl.bin", size)
         modella_download("bench/plain", size, sha)
-        times: dict[str, list[float]] = {"curl": [], "curl_fsync": [], "modella": [], "hf": []}
+        times: dict[str, list[float]] = {"curl": [], "curl_fsync": [], "modella": [], "modella_parallel": [], "hf": []}
         rss = []
         for number in range(1, args.rounds + 1):
-            print(f"round {number}: curl, curl + fsync, Modella, hf_hub_download ...", file=sys.stderr)
+            print(f"round {number}: curl, curl + fsync, Modella (1 and 4 connections), hf_hub_download ...",
+                  file=sys.stderr)
             times["curl"].append(curl_download(url, models / "curl.bin", size))
             times["curl_fsync"].append(curl_download(url, models / "curl.bin", size, fsync=True))
             single = modella_download("bench/plain", size, sha)
             times["modella"].append(single["seconds"])
             rss.append(single["rss_growth_mb"])
+            times["modella_parallel"].append(modella_download("bench/plain", size, sha, connections=4)["seconds"])
             times["hf"].append(hf_download(hf, "bench/plain", work / "hf-cache"))
         print("parallel vs single under the 50 MB/s per-connection cap ...", file=sys.stderr)
         capped_single = modella_download("bench/capped", capped, shas["bench/capped"])
@@ -204,8 +206,9 @@ def main() -> None:
         labels = {"curl": "curl -o (no hash, left in the page cache)",
                   "curl_fsync": "curl -o, then fsync (no hash, on disk)",
                   "modella": "Modella engine (SHA-256 verified inline, fsynced)",
+                  "modella_parallel": "Modella engine, 4 parallel ranges (the default above 256 MB)",
                   "hf": "huggingface_hub.hf_hub_download (no hash, no fsync)"}
-        print(f"\n### Single stream, {size / 1024 / MB:g} GB generated file on 127.0.0.1, "
+        print(f"\n### {size / 1024 / MB:g} GB generated file on 127.0.0.1, "
               f"median of {args.rounds} rounds\n")
         print("| client | MB/s (median) | each round | vs curl | vs curl + fsync |")
         print("|---|---|---|---|---|")

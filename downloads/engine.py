@@ -1130,14 +1130,15 @@ class Download:
                     if response.status_code == 200:
                         raise RangeIgnored("range_ignored")
                     self._check_content_range(response, seg["pos"], size)
-                    raw = response.raw
-                    while seg["pos"] < seg["end"] and not fatal.is_set() and not self.stop_event.is_set():
-                        chunk = raw.read1(min(READ_SIZE, seg["end"] - seg["pos"]))
-                        if not chunk:
-                            raise TransferError("short_body", expected=seg["end"], actual=seg["pos"])
-                        _write_all(fd, chunk, seg["pos"])
-                        seg["pos"] += len(chunk)
-                        self.received += len(chunk)
+                    body = _BodyReader(response, seg["end"] - seg["pos"])
+                    with memoryview(bytearray(READ_SIZE)) as buf:
+                        while seg["pos"] < seg["end"] and not fatal.is_set() and not self.stop_event.is_set():
+                            n = body.readinto(buf[:min(READ_SIZE, seg["end"] - seg["pos"])])
+                            if not n:
+                                raise TransferError("short_body", expected=seg["end"], actual=seg["pos"])
+                            _write_all(fd, buf[:n], seg["pos"])
+                            seg["pos"] += n
+                            self.received += n
                 except BaseException as exc:  # noqa: BLE001 - reported to the main thread
                     failures.append(exc)
                     # A dropped segment leaves the others running (their bytes are not wasted);
@@ -1151,16 +1152,17 @@ class Download:
 
             def hasher() -> None:
                 try:
-                    while True:
-                        prefix = self._contiguous(st)
-                        if st.hashed < prefix:
-                            data = os.pread(fd, min(HASH_READ_SIZE, prefix - st.hashed), st.hashed)
-                            st.hasher.update(data)
-                            st.hashed += len(data)
-                        elif finished.is_set():
-                            return
-                        else:
-                            finished.wait(0.05)
+                    with memoryview(bytearray(HASH_READ_SIZE)) as buf:
+                        while True:
+                            prefix = self._contiguous(st)
+                            if st.hashed < prefix:
+                                n = os.preadv(fd, [buf[:min(HASH_READ_SIZE, prefix - st.hashed)]], st.hashed)
+                                st.hasher.update(buf[:n])
+                                st.hashed += n
+                            elif finished.is_set():
+                                return
+                            else:
+                                finished.wait(0.05)
                 except OSError as exc:
                     failures.append(exc)
 
@@ -1171,11 +1173,13 @@ class Download:
             for worker in workers:
                 worker.start()
             checkpoint_seconds = _setting("DOWNLOAD_CHECKPOINT_SECONDS", 10)
-            last_sync = time.monotonic()
-            while any(w.is_alive() for w in workers):
-                for worker in workers:
-                    worker.join(timeout=0.2)
-                if time.monotonic() - last_sync >= checkpoint_seconds:
+            checkpoint_bytes = _setting("DOWNLOAD_CHECKPOINT_BYTES", 32 << 20)  # as in _pump: writeback overlaps
+            last_sync, last_received = time.monotonic(), self.received
+            while alive := [w for w in workers if w.is_alive()]:
+                alive[0].join(timeout=0.05)
+                if (time.monotonic() - last_sync >= checkpoint_seconds
+                        or self.received - last_received >= checkpoint_bytes):
+                    last_received = self.received
                     self._checkpoint_segments(fd, st)
                     last_sync = time.monotonic()
             finished.set()

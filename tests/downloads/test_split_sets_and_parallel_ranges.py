@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 
+from downloads import engine
 from tests.downloads.conftest import download
 from tests.fakehub import Fault
 
@@ -62,3 +63,29 @@ def test_parallel_mode_falls_back_to_one_stream_when_range_is_ignored(hub, setti
     assert job.status == "completed", job.error
     data = (models_dir / "huggingface/acme/parnr-GGUF/p.gguf").read_bytes()
     assert hashlib.sha256(data).hexdigest() == content.sha256
+
+
+def test_parallel_ranges_become_durable_as_bytes_arrive_not_only_every_few_seconds(hub, settings, models_dir,
+                                                                                   monkeypatch):
+    # Checkpoints by bytes as well as by time: the resume point moves on during a fast download
+    # (and the kernel's writeback overlaps it instead of piling up for the final fsync).
+    settings.DOWNLOAD_CONNECTIONS = 4
+    settings.PARALLEL_THRESHOLD_BYTES = 1024 * 1024
+    settings.DOWNLOAD_CHECKPOINT_SECONDS = 3600
+    settings.DOWNLOAD_CHECKPOINT_BYTES = 1024 * 1024
+    durable = []
+    real = engine.Download.write_progress
+
+    def recording(self, speed):
+        if self.state is not None and self.state.durable_segments is not None:
+            durable.append(sum(s["pos"] - s["start"] for s in self.state.durable_segments))
+        real(self, speed)
+
+    monkeypatch.setattr(engine.Download, "write_progress", recording)
+    content = hub.generated(12 * 1024 * 1024, seed=121)
+    hub.add_hf_repo("acme/pardurable-GGUF", files={"p.gguf": content})
+    hub.set_fault("acme/pardurable-GGUF/p.gguf", Fault(rate_bps=1_500_000))
+    job = download(hub, "acme/pardurable-GGUF", {"p.gguf": content})
+
+    assert job.status == "completed", job.error
+    assert any(0 < value < content.size for value in durable), durable
