@@ -96,6 +96,25 @@ def check_space(needed: int) -> None:
         )
 
 
+def _verified_copy_in_place(rel: str, entry: dict) -> bool:
+    """Whether `rel` already holds this file: recorded with the expected SHA-256 and size, and not
+    touched since (same size, mtime and inode). A whole repository after a single-file download of
+    one of its files, or a split set after one of its parts, then skips what is already there."""
+    from storage.models import LocalFile
+
+    if not entry["sha256"]:
+        return False
+    record = LocalFile.objects.filter(path=rel, sha256=entry["sha256"]).first()
+    if record is None:
+        return False
+    try:
+        stat = disk.safe_path(rel).stat()
+    except OSError:
+        return False
+    return (stat.st_size == record.size == entry.get("size") and stat.st_mtime == record.mtime
+            and stat.st_ino == record.inode)
+
+
 def enqueue(variant, priority: str = "normal", user=None, replace: bool = False, revision: str = "",
             policy: str = "", replaces: dict | None = None) -> DownloadJob:
     """Queue a variant (a file or a split set). Raises AlreadyExists (409), InsufficientStorage
@@ -136,9 +155,13 @@ def enqueue(variant, priority: str = "normal", user=None, replace: bool = False,
     for entry in entries:
         local = entry["path"] if repository.source != "civitai" else disk.sanitize_filename(entry["path"])
         disk.safe_path(f"{dest}/{local}")  # a hostile repository path is refused here (400)
-        files.append({**entry, "local": local, "sha256": (entry.get("sha256") or "").lower()})
+        item = {**entry, "local": local, "sha256": (entry.get("sha256") or "").lower()}
+        if _verified_copy_in_place(f"{dest}/{local}", item):
+            item.update(done=True, rel=f"{dest}/{local}")  # the engine skips it; nothing is fetched twice
+        files.append(item)
     size = sum(int(f.get("size") or 0) for f in files) or variant.size
-    check_space(size)
+    present = sum(int(f.get("size") or 0) for f in files if f.get("done"))
+    check_space(size - present)
     try:
         with transaction.atomic():
             job = DownloadJob.objects.create(
@@ -146,7 +169,7 @@ def enqueue(variant, priority: str = "normal", user=None, replace: bool = False,
                 variant=variant, source=repository.source, repo=repository.repo, filename=variant.filename,
                 civitai_version_id=variant.civitai_version_id, files=files, size=size,
                 sha256=(variant.sha256 or "").lower(), dest_path=dest, priority=PRIORITY_NAMES[priority],
-                current_file=files[0]["path"] if files else "", revision=revision or "",
+                current_file=files[0]["path"] if files else "", revision=revision or "", bytes_done=present,
                 update_policy=policy, replaces=replaces or {},
             )
     except IntegrityError:

@@ -196,3 +196,27 @@ def test_a_refused_second_selection_leaves_the_queued_one_as_it_was(api_client, 
     # The variant still describes the queued job (its delete and update checks use these files).
     assert variant.selection == {"include": ["*.json"], "exclude": []}
     assert [f["path"] for f in variant.files] == [f["path"] for f in job.files]
+
+
+def test_files_already_on_disk_and_verified_are_not_fetched_again(api_client, hub, models_dir):
+    repo = _add_diffusers_repo(hub)
+    unet = repo.head.files["unet/diffusion_pytorch_model.safetensors"]
+    encoder = repo.head.files["text_encoder/model.safetensors"]
+    run_job(DownloadJob.objects.get(pk=_queue(api_client, include=["unet/*", "text_encoder/*"])["id"]))
+    assert len(_cdn_gets(hub, unet.sha256)) == 1
+    changed = models_dir / "huggingface" / REPO / "text_encoder/model.safetensors"
+    changed.write_bytes(changed.read_bytes())  # same bytes, but touched since it was verified
+
+    item = _queue(api_client)  # now the whole repository
+    # Kept: the verified LFS files untouched since (the small config files carry no SHA-256, only
+    # a git blob id, and cost nothing to fetch again).
+    assert item["bytes_done"] == unet.size + repo.head.files["text_encoder/model.bin"].size
+    job = run_job(DownloadJob.objects.get(pk=item["id"]))
+
+    assert job.status == "completed", job.error
+    assert len(_cdn_gets(hub, unet.sha256)) == 1  # the verified copy was kept, not downloaded again
+    assert len(_cdn_gets(hub, encoder.sha256)) == 2  # a file touched since its check is fetched again
+    path = models_dir / "huggingface" / REPO / "unet/diffusion_pytorch_model.safetensors"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == unet.sha256
+    assert LocalFile.objects.get(path=f"huggingface/{REPO}/unet/diffusion_pytorch_model.safetensors").sha256 == \
+        unet.sha256
