@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from catalog import probe
 from downloads import signals
-from downloads.models import LIVE_STATUSES, PRIORITY_NAMES, DownloadJob
+from downloads.models import LIVE_STATUSES, PRIORITY_NAMES, DownloadJob, UpdateRun
 from modella.errors import AlreadyExists, InsufficientStorage, InvalidInput
 from storage import disk, snapshots
 
@@ -401,8 +401,10 @@ def forget_task(job: DownloadJob) -> None:
 
 
 def cleanup_history(days: int | None = None) -> int:
-    """Delete finished jobs older than HISTORY_DAYS; returns how many."""
+    """Delete finished jobs older than HISTORY_DAYS, and the update runs of that age whose
+    downloads are all over; returns how many jobs."""
     days = days or settings.HISTORY_DAYS
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _rows = DownloadJob.objects.finished().filter(finished_at__lt=cutoff).delete()
+    UpdateRun.objects.filter(created_at__lt=cutoff).exclude(items__job__status__in=LIVE_STATUSES).delete()
     return deleted

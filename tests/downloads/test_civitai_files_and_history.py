@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import ModelVariant
 from downloads import engine, queue
-from downloads.models import DownloadJob
+from downloads.models import DownloadJob, UpdateItem, UpdateRun
 from tests.downloads.conftest import download, run_job
 from tests.factories import DownloadJobFactory, ModelRepositoryFactory
 from tests.fakehub import Fault
@@ -83,3 +83,17 @@ def test_cleanup_forgets_finished_jobs_older_than_the_history_window(settings):
     assert queue.cleanup_history() == 1
     assert set(DownloadJob.objects.values_list("pk", flat=True)) == {recent.pk, queued.pk}
     assert old.pk not in DownloadJob.objects.values_list("pk", flat=True)
+
+
+def test_cleanup_forgets_old_update_runs_once_their_downloads_are_over(settings):
+    settings.HISTORY_DAYS = 30
+    long_ago = timezone.now() - timedelta(days=31)
+    over, still_running, recent = (UpdateRun.objects.create(policy="replace") for _ in range(3))
+    UpdateItem.objects.create(run=over, outcome="queued", job=DownloadJobFactory(status="completed"))
+    UpdateItem.objects.create(run=still_running, outcome="queued", job=DownloadJobFactory(status="downloading"))
+    UpdateRun.objects.filter(pk__in=[over.pk, still_running.pk]).update(created_at=long_ago)
+
+    queue.cleanup_history()
+
+    assert set(UpdateRun.objects.values_list("pk", flat=True)) == {still_running.pk, recent.pk}
+    assert not UpdateItem.objects.filter(run=over.pk).exists()
