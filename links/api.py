@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +19,10 @@ from links import registry
 from links.models import AppFolder, Link
 from modella.drf import Pagination, paginated
 from modella.errors import InvalidInput
+
+
+class StaffOnly(IsAdminUser):
+    message = registry.STAFF_ONLY
 
 
 class AppFolderSerializer(serializers.ModelSerializer):
@@ -93,6 +98,7 @@ def health_data(app: AppFolder, findings: list[registry.Finding]) -> dict:
 @extend_schema(methods=["GET"], operation_id="v1_apps_list", responses=paginated(AppFolderSerializer))
 @extend_schema(methods=["POST"], request=AppFolderInputSerializer, responses={201: AppFolderSerializer})
 @api_view(["GET", "POST"])
+@permission_classes([StaffOnly])
 def apps(request: Request) -> Response:
     if request.method == "POST":
         app = registry.save_app(None, _data(request))
@@ -106,6 +112,7 @@ def apps(request: Request) -> Response:
 @extend_schema(methods=["PATCH"], request=AppFolderInputSerializer(partial=True), responses=AppFolderSerializer)
 @extend_schema(methods=["DELETE"], responses={204: None})
 @api_view(["GET", "PATCH", "DELETE"])
+@permission_classes([StaffOnly])
 def app_detail(request: Request, pk: int) -> Response:
     app = get_object_or_404(AppFolder, pk=pk)
     if request.method == "PATCH":
@@ -118,6 +125,7 @@ def app_detail(request: Request, pk: int) -> Response:
 
 @extend_schema(responses=_HEALTH)
 @api_view(["GET"])
+@permission_classes([StaffOnly])
 def app_health(request: Request, pk: int) -> Response:
     app = get_object_or_404(AppFolder, pk=pk)
     return Response(health_data(app, registry.check(app)))
@@ -125,6 +133,7 @@ def app_health(request: Request, pk: int) -> Response:
 
 @extend_schema(request=None, responses=_REPAIR)
 @api_view(["POST"])
+@permission_classes([StaffOnly])
 def app_repair(request: Request, pk: int) -> Response:
     app = get_object_or_404(AppFolder, pk=pk)
     return Response(registry.repair(app).as_dict())
@@ -132,6 +141,7 @@ def app_repair(request: Request, pk: int) -> Response:
 
 @extend_schema(request=None, responses=_LINK_ALL)
 @api_view(["POST"])
+@permission_classes([StaffOnly])
 def app_link_all(request: Request, pk: int) -> Response:
     app = get_object_or_404(AppFolder, pk=pk)
     return Response(registry.link_all(app).as_dict())
@@ -140,6 +150,7 @@ def app_link_all(request: Request, pk: int) -> Response:
 @extend_schema(operation_id="v1_links_list", responses=paginated(LinkSerializer),
                parameters=[OpenApiParameter("app", int, description="Only the links of this app folder.")])
 @api_view(["GET"])
+@permission_classes([StaffOnly])
 def links(request: Request) -> Response:
     rows = Link.objects.order_by("app_id", "link_path")
     app = request.query_params.get("app")

@@ -11,7 +11,6 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,8 +21,10 @@ from django.views.decorators.http import require_POST
 from links import registry
 from links.models import AppFolder
 from modella.errors import ModellaError
+from modella.security import staff_required
 
 MAPPING_PREFIX = "map_"
+staff_only = staff_required(registry.STAFF_ONLY)
 
 
 class AppFolderForm(forms.Form):
@@ -103,13 +104,13 @@ def _render_form(request: HttpRequest, form: AppFolderForm, app: AppFolder | Non
                   status=400 if form.errors else 200)
 
 
-@login_required
+@staff_only
 def index(request: HttpRequest) -> HttpResponse:
     apps = AppFolder.objects.annotate(link_count=Count("links")).order_by("name")
     return render(request, "links/index.html", {"apps": apps})
 
 
-@login_required
+@staff_only
 def add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "use_defaults" in request.POST:
         return _render_form(request, _with_defaults(request), None)
@@ -125,7 +126,7 @@ def add(request: HttpRequest) -> HttpResponse:
     return _render_form(request, AppFolderForm(initial=initial_for(kind=kind)), None)
 
 
-@login_required
+@staff_only
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(AppFolder, pk=pk)
     if request.method == "POST" and "use_defaults" in request.POST:
@@ -140,7 +141,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_form(request, AppFolderForm(initial=initial_for(app)), app)
 
 
-@login_required
+@staff_only
 def health(request: HttpRequest, pk: int) -> HttpResponse:
     """The app's links: what the health check finds, with Repair and Link all now."""
     app = get_object_or_404(AppFolder, pk=pk)
@@ -151,7 +152,7 @@ def health(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
+@staff_only
 @require_POST
 def repair(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(AppFolder, pk=pk)
@@ -171,7 +172,7 @@ def repair(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("links:health", pk=app.pk)
 
 
-@login_required
+@staff_only
 @require_POST
 def link_all(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(AppFolder, pk=pk)
@@ -187,7 +188,7 @@ def _report_problems(request: HttpRequest, report: registry.Report) -> None:
         messages.warning(request, outcome.message)
 
 
-@login_required
+@staff_only
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation, POST removes the app's links (ours only) and the app."""
     app = get_object_or_404(AppFolder, pk=pk)

@@ -5,9 +5,13 @@ HTML that slipped through sanitising cannot run. Styles allow inline attributes 
 adds its indicator styles at runtime; that cannot run code.
 """
 
+import functools
+
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -86,3 +90,20 @@ def count_failure(sender, credentials, request=None, **kwargs) -> None:
         cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+
+
+
+def staff_required(reason):
+    """Decorator for pages only an administrator (a staff account) may use: sign-in first, then
+    403 with `reason`, shown on the error page in the user's language."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_staff:
+                raise PermissionDenied(reason)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_axe_finds_no_serious_problems_on_any_app_page(new_page, live_server, ui_user, demo_catalog, featured,
-                                                         hub, theme, tmp_path):
+                                                         hub, theme, tmp_path, other_user):
     UserSettings.objects.filter(user=ui_user).update(theme=theme)
     DownloadJobFactory(variant=demo_catalog["llama"].variants.first(), status="downloading", bytes_done=10**9)
     DownloadJobFactory(variant=demo_catalog["qwen"].variants.first(), status="failed", error="Disk full.")
@@ -49,11 +49,16 @@ def test_axe_finds_no_serious_problems_on_any_app_page(new_page, live_server, ui
                               result={"policy": "archive", "files": [{"path": "a.gguf", "action": "moved",
                                                                       "to": "archive/a.abc.gguf"}]})
     UpdateItem.objects.create(run=update_run, outcome="skipped", reason="not_found", message="Not in the catalog.")
-    pages += ["/downloads/updates/", f"/downloads/updates/?run={update_run.pk}"]
+    pages += ["/downloads/updates/", f"/downloads/updates/?run={update_run.pk}", "/no-such-page/"]
     page = new_page()
     login(page, live_server, ui_user)
     problems = {}
     for path in pages:
         page.goto(live_server.url + path)
         problems[path] = axe_violations(page)
+    # The page a member (not staff) gets for the app folders.
+    page.context.clear_cookies()
+    login(page, live_server, other_user)
+    page.goto(live_server.url + "/apps/")
+    problems["403"] = axe_violations(page)
     assert {k: v for k, v in problems.items() if v} == {}
