@@ -1,6 +1,7 @@
 import ctypes
 import hashlib
 import mmap
+import threading
 
 import pytest
 
@@ -74,3 +75,33 @@ def test_checkpointed_ranges_leave_the_page_cache(hub, models_dir, settings):
     final = models_dir / "huggingface/acme/cache-GGUF/cache.gguf"
     assert _resident_fraction(final) < 0.25  # at most the header pages the probe read back
     assert hashlib.sha256(final.read_bytes()).hexdigest() == content.sha256
+
+
+def _rss_bytes() -> int:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def test_memory_stays_flat_however_big_the_file(hub, models_dir):
+    # The receive buffers are reused (16 x 1 MiB): a 512 MB file must not grow the worker by more
+    # than a few tens of MB (bench/transfer.py measures 4 GB: about 16 MB).
+    content = hub.generated(512 << 20, seed=4)
+    hub.add_hf_repo("acme/big-GGUF", files={"big.gguf": content})
+    peak, baseline, done = [0], _rss_bytes(), threading.Event()
+
+    def sample():
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _rss_bytes())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        job = download(hub, "acme/big-GGUF", {"big.gguf": content})
+    finally:
+        done.set()
+        sampler.join()
+
+    assert job.status == "completed", job.error
+    assert peak[0] - baseline < 50 << 20, f"RSS grew by {(peak[0] - baseline) >> 20} MB"
