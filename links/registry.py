@@ -36,12 +36,12 @@ from storage.models import MODEL_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
-# Modella's model categories, in the order the mapping form shows them.
 # Who may manage app folders: the one place Modella writes outside the models directory, so the
 # owner's decision (a staff account), not every account's. Pages and API both refuse with this.
 STAFF_ONLY = gettext_lazy("Only an administrator can manage app folders. Ask the owner of this Modella to make "
                           "your account staff in the admin.")
 
+# Modella's model categories, in the order the mapping form shows them.
 CATEGORIES = {
     "checkpoint": gettext_lazy("Checkpoints"),
     "diffusion_model": gettext_lazy("Diffusion models (GGUF / UNet)"),
