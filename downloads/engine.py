@@ -1149,6 +1149,7 @@ class Download:
                 finally:
                     if response is not None:
                         self._untrack(response)
+                    connection.close()  # the hub-health checks opened this thread's own connection
 
             def hasher() -> None:
                 try:

@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from django.db import connection
 
 from downloads import engine
 from tests.downloads.conftest import download
@@ -89,3 +90,24 @@ def test_parallel_ranges_become_durable_as_bytes_arrive_not_only_every_few_secon
 
     assert job.status == "completed", job.error
     assert any(0 < value < content.size for value in durable), durable
+
+
+def _sessions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_parallel_ranges_leave_no_database_connection_behind(hub, settings, models_dir):
+    # Each range runs in its own thread, and the hub-health checks there open that thread's own
+    # connection: a worker that downloads all day must not keep one per range it ever fetched.
+    if connection.vendor != "postgresql":
+        pytest.skip("counts PostgreSQL sessions")
+    settings.DOWNLOAD_CONNECTIONS = 4
+    settings.PARALLEL_THRESHOLD_BYTES = 1024 * 1024
+    before = _sessions()
+    content = hub.generated(4 * 1024 * 1024, seed=122)
+    job = download(hub, "acme/parconn-GGUF", {"p.gguf": content})
+
+    assert job.status == "completed", job.error
+    assert _sessions() == before
