@@ -113,7 +113,15 @@ def user(db):
 
 @pytest.fixture
 def other_user(db):
+    """A signed-in member who is not staff."""
     return UserFactory(username="someone-else")
+
+
+@pytest.fixture
+def other_api_client(other_user):
+    api = APIClient()
+    api.force_authenticate(other_user)
+    return api
 
 
 @pytest.fixture

@@ -19,16 +19,9 @@ def app(tmp_path):
 
 @pytest.fixture
 def member(other_user):
-    client = Client()
+    client = Client()  # its own: a test may also use the owner's logged_in_client
     client.force_login(other_user)
     return client
-
-
-@pytest.fixture
-def member_api(other_user):
-    api = APIClient()
-    api.force_authenticate(other_user)
-    return api
 
 
 @pytest.mark.parametrize("path", ["/apps/", "/apps/add/", "/apps/{pk}/", "/apps/{pk}/edit/", "/apps/{pk}/delete/"])
@@ -53,8 +46,8 @@ def test_a_member_cannot_add_repair_or_delete(member, app, tmp_path):
     ("patch", "/api/v1/apps/{pk}"), ("delete", "/api/v1/apps/{pk}"), ("get", "/api/v1/apps/{pk}/health"),
     ("post", "/api/v1/apps/{pk}/repair"), ("post", "/api/v1/apps/{pk}/link-all"), ("get", "/api/v1/links"),
 ])
-def test_the_api_refuses_a_member_with_the_same_reason(member_api, app, method, path):
-    response = getattr(member_api, method)(path.format(pk=app.pk), {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+def test_the_api_refuses_a_member_with_the_same_reason(other_api_client, app, method, path):
+    response = getattr(other_api_client, method)(path.format(pk=app.pk), {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 403
     error = response.json()["error"]
@@ -63,8 +56,8 @@ def test_the_api_refuses_a_member_with_the_same_reason(member_api, app, method, 
     assert AppFolder.objects.filter(pk=app.pk, name="ComfyUI").exists()
 
 
-def test_the_refusal_is_translated(member_api, member, app):
-    response = member_api.get("/api/v1/apps", HTTP_ACCEPT_LANGUAGE="fr")
+def test_the_refusal_is_translated(other_api_client, member, app):
+    response = other_api_client.get("/api/v1/apps", HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 403
     assert "administrat" in response.json()["error"]["message"]
     assert "Only an administrator" not in response.json()["error"]["message"]
