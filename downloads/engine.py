@@ -586,6 +586,7 @@ class Download:
     def _run(self) -> str:
         job = self.job
         try:
+            self._recheck_present_files()
             for index, entry in enumerate(job.files):
                 if entry.get("done"):
                     continue
@@ -608,6 +609,21 @@ class Download:
             return self._fail(error)
         except disk.InvalidFileName as error:
             return self._fail(Fatal("invalid_file_name", code="invalid_file_name", name=error.details.get("name", "")))
+
+    def _recheck_present_files(self) -> None:
+        """Files found on disk and verified when the job was queued (downloads.queue) are skipped,
+        unless they changed or went away while the job waited: then they are fetched after all."""
+        from downloads import queue
+
+        changed = [entry for entry in self.job.files if entry.get("present") and entry.get("done")
+                   and not _with_db_retry(queue.verified_copy_in_place, entry["rel"], entry)]
+        for entry in changed:
+            log.info("job %s: %s changed on disk since it was queued; fetching it", self.job.pk, entry["rel"])
+            for key in ("done", "present", "rel"):
+                entry.pop(key, None)
+        if changed:
+            self.done_bytes = sum(f.get("size", 0) for f in self.job.files if f.get("done"))
+            self._set_job(files=self.job.files, bytes_done=self.done_bytes)
 
     def _download_file(self, index: int, entry: dict) -> None:
         job = self.job

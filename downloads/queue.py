@@ -23,12 +23,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import probe
 from downloads import signals
-from downloads.models import LIVE_STATUSES, PRIORITY_NAMES, DownloadJob, UpdateRun
+from downloads.models import LIVE_STATUSES, PRIORITY_NAMES, DownloadJob, UpdateItem, UpdateRun
 from modella.errors import AlreadyExists, InsufficientStorage, InvalidInput
 from storage import disk, snapshots
 
@@ -96,15 +97,16 @@ def check_space(needed: int) -> None:
         )
 
 
-def _verified_copy_in_place(rel: str, entry: dict) -> bool:
+def verified_copy_in_place(rel: str, entry: dict) -> bool:
     """Whether `rel` already holds this file: recorded with the expected SHA-256 and size, and not
     touched since (same size, mtime and inode). A whole repository after a single-file download of
-    one of its files, or a split set after one of its parts, then skips what is already there."""
+    one of its files, or a split set after one of its parts, then skips what is already there; the
+    engine asks again when the job runs (the file may have changed while the job was queued)."""
     from storage.models import LocalFile
 
-    if not entry["sha256"]:
+    if not entry.get("sha256"):
         return False
-    record = LocalFile.objects.filter(path=rel, sha256=entry["sha256"]).first()
+    record = LocalFile.objects.model_files().filter(path=rel, sha256=entry["sha256"]).first()
     if record is None:
         return False
     try:
@@ -156,8 +158,9 @@ def enqueue(variant, priority: str = "normal", user=None, replace: bool = False,
         local = entry["path"] if repository.source != "civitai" else disk.sanitize_filename(entry["path"])
         disk.safe_path(f"{dest}/{local}")  # a hostile repository path is refused here (400)
         item = {**entry, "local": local, "sha256": (entry.get("sha256") or "").lower()}
-        if _verified_copy_in_place(f"{dest}/{local}", item):
-            item.update(done=True, rel=f"{dest}/{local}")  # the engine skips it; nothing is fetched twice
+        # Not for an update: keep / archive set the whole old set aside, file by file, as it is replaced.
+        if not policy and verified_copy_in_place(f"{dest}/{local}", item):
+            item.update(done=True, present=True, rel=f"{dest}/{local}")  # nothing is fetched twice
         files.append(item)
     size = sum(int(f.get("size") or 0) for f in files) or variant.size
     present = sum(int(f.get("size") or 0) for f in files if f.get("done"))
@@ -402,9 +405,12 @@ def forget_task(job: DownloadJob) -> None:
 
 def cleanup_history(days: int | None = None) -> int:
     """Delete finished jobs older than HISTORY_DAYS, and the update runs of that age whose
-    downloads are all over; returns how many jobs."""
+    downloads are all over (none running, queued or failed and still retryable); returns how many
+    jobs."""
     days = days or settings.HISTORY_DAYS
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _rows = DownloadJob.objects.finished().filter(finished_at__lt=cutoff).delete()
-    UpdateRun.objects.filter(created_at__lt=cutoff).exclude(items__job__status__in=LIVE_STATUSES).delete()
+    still_open = UpdateItem.objects.filter(  # a retry of a failed update still reports to its run
+        Q(job__status__in=LIVE_STATUSES) | Q(job__status="failed", job__dismissed=False)).values("run_id")
+    UpdateRun.objects.filter(created_at__lt=cutoff).exclude(pk__in=still_open).delete()
     return deleted

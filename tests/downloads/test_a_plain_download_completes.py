@@ -5,8 +5,10 @@ import threading
 
 import pytest
 
+from downloads import engine
 from storage.models import LocalFile
 from tests.downloads.conftest import download
+from tests.fakehub import Fault
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,16 +64,29 @@ def _on_tmpfs(path) -> bool:
     return best[2] in ("tmpfs", "ramfs")
 
 
-def test_checkpointed_ranges_leave_the_page_cache(hub, models_dir, settings):
+def test_checkpointed_ranges_leave_the_page_cache(hub, models_dir, settings, monkeypatch):
     # A 20 GB model must not push the user's working set out of memory: each fsynced range is
-    # dropped from the page cache as the download goes on.
+    # dropped from the page cache as the download goes on, not only at the end.
     if _on_tmpfs(models_dir):
         pytest.skip("on tmpfs the page cache is the only copy of a file and cannot be dropped")
-    settings.DOWNLOAD_CHECKPOINT_BYTES = 4 << 20
-    content = hub.generated(48 << 20, seed=3)
+    settings.DOWNLOAD_CHECKPOINT_BYTES = 1 << 20
+    during = []
+    real = engine.Download.write_progress
+
+    def sampling(self, speed):  # the monitor thread, about once a second, while bytes flow
+        part = self.state.part if self.state else None
+        if part is not None and part.exists() and part.stat().st_size >= 4 << 20:
+            during.append(_resident_fraction(part))
+        real(self, speed)
+
+    monkeypatch.setattr(engine.Download, "write_progress", sampling)
+    content = hub.generated(16 << 20, seed=3)
+    hub.add_hf_repo("acme/cache-GGUF", files={"cache.gguf": content})
+    hub.set_fault("acme/cache-GGUF/cache.gguf", Fault(rate_bps=5_000_000))
     job = download(hub, "acme/cache-GGUF", {"cache.gguf": content})
 
     assert job.status == "completed", job.error
+    assert during and min(during) < 0.5, during
     final = models_dir / "huggingface/acme/cache-GGUF/cache.gguf"
     assert _resident_fraction(final) < 0.25  # at most the header pages the probe read back
     assert hashlib.sha256(final.read_bytes()).hexdigest() == content.sha256

@@ -220,3 +220,19 @@ def test_files_already_on_disk_and_verified_are_not_fetched_again(api_client, hu
     assert hashlib.sha256(path.read_bytes()).hexdigest() == unet.sha256
     assert LocalFile.objects.get(path=f"huggingface/{REPO}/unet/diffusion_pytorch_model.safetensors").sha256 == \
         unet.sha256
+
+
+def test_a_kept_file_that_changes_while_the_job_waits_is_fetched_after_all(api_client, hub, models_dir):
+    repo = _add_diffusers_repo(hub)
+    unet = repo.head.files["unet/diffusion_pytorch_model.safetensors"]
+    run_job(DownloadJob.objects.get(pk=_queue(api_client, include=["unet/*"])["id"]))
+    item = _queue(api_client)
+    assert item["bytes_done"] == unet.size  # found on disk and verified when queued
+    path = models_dir / "huggingface" / REPO / "unet/diffusion_pytorch_model.safetensors"
+    path.unlink()  # ...and then removed before the job ran
+
+    job = run_job(DownloadJob.objects.get(pk=item["id"]))
+
+    assert job.status == "completed", job.error
+    assert len(_cdn_gets(hub, unet.sha256)) == 2
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == unet.sha256
