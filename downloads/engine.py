@@ -1133,6 +1133,8 @@ class Download:
         failures: list[BaseException] = []
         finished = threading.Event()
         fatal = threading.Event()
+        workers: list[threading.Thread] = []
+        hash_thread: threading.Thread | None = None
         try:
             if os.fstat(fd).st_size < size:
                 os.ftruncate(fd, size)  # sparse: no bytes written yet
@@ -1170,7 +1172,7 @@ class Download:
             def hasher() -> None:
                 try:
                     with memoryview(bytearray(HASH_READ_SIZE)) as buf:
-                        while True:
+                        while not fatal.is_set() and not self.stop_event.is_set():  # else it goes on later
                             prefix = self._contiguous(st)
                             if st.hashed < prefix:
                                 n = os.preadv(fd, [buf[:min(HASH_READ_SIZE, prefix - st.hashed)]], st.hashed)
@@ -1182,6 +1184,16 @@ class Download:
                                 finished.wait(0.05)
                 except OSError as exc:
                     failures.append(exc)
+
+            def checkpoint() -> bool:
+                try:
+                    self._checkpoint_segments(fd, st)
+                    return True
+                except OSError as exc:  # EIO, or a full disk noticed only at fsync (NFS): stop every range
+                    failures.append(exc)
+                    fatal.set()
+                    self.abort_streams()
+                    return False
 
             workers = [threading.Thread(target=segment_worker, args=(seg,), daemon=True)
                        for seg in st.segments if seg["pos"] < seg["end"]]
@@ -1197,16 +1209,22 @@ class Download:
                 if (time.monotonic() - last_sync >= checkpoint_seconds
                         or self.received - last_received >= checkpoint_bytes):
                     last_received = self.received
-                    self._checkpoint_segments(fd, st)
+                    if not checkpoint():
+                        break
                     last_sync = time.monotonic()
             finished.set()
-            if not failures:
-                hash_thread.join()
-            else:
-                hash_thread.join(timeout=30)
-            self._checkpoint_segments(fd, st)
+            hash_thread.join()
+            if not fatal.is_set():
+                checkpoint()
         finally:
+            # No thread may outlive the descriptor: a write to a closed (and reused) number could
+            # land in another file. Whatever ended this loop early, stop the ranges and wait.
             finished.set()
+            if any(worker.is_alive() for worker in workers):
+                fatal.set()
+                self.abort_streams()
+            for thread in (*workers, *([hash_thread] if hash_thread else [])):
+                thread.join()
             os.close(fd)
         if failures:
             exc = failures[0]

@@ -1,6 +1,8 @@
 """Split GGUF sets part by part; big files over several Range connections."""
 
+import errno
 import hashlib
+import threading
 
 import pytest
 from django.db import connection
@@ -111,3 +113,33 @@ def test_parallel_ranges_leave_no_database_connection_behind(hub, settings, mode
 
     assert job.status == "completed", job.error
     assert _sessions() == before
+
+
+def test_an_fsync_error_mid_download_stops_every_range_before_the_file_is_closed(hub, settings, models_dir,
+                                                                                 monkeypatch):
+    # EIO (or a full disk that NFS reports only at fsync) at a checkpoint: the ranges are stopped
+    # and joined before the descriptor is closed (a write to a closed, reused number could land in
+    # another file), and the job retries instead of crashing its worker.
+    settings.DOWNLOAD_CONNECTIONS = 4
+    settings.PARALLEL_THRESHOLD_BYTES = 1024 * 1024
+    settings.DOWNLOAD_CHECKPOINT_BYTES = 1024 * 1024
+    real, calls = engine.Download._checkpoint_segments, []
+
+    def failing_once(fd, st):
+        calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd, st)
+
+    monkeypatch.setattr(engine.Download, "_checkpoint_segments", staticmethod(failing_once))
+    monkeypatch.setattr(engine.Download, "_backoff", lambda self, error, attempt: None)
+    content = hub.generated(8 * 1024 * 1024, seed=123)
+    hub.add_hf_repo("acme/pareio-GGUF", files={"p.gguf": content})
+    hub.set_fault("acme/pareio-GGUF/p.gguf", Fault(rate_bps=1_000_000))
+    job = download(hub, "acme/pareio-GGUF", {"p.gguf": content})
+
+    assert job.status == "completed", job.error
+    assert calls  # the failing checkpoint did happen
+    assert not [t for t in threading.enumerate() if "segment_worker" in t.name]
+    data = (models_dir / "huggingface/acme/pareio-GGUF/p.gguf").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == content.sha256
