@@ -210,7 +210,7 @@ def parse_retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]+", value):  # not isdigit(): "²" passes it, float() fails
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -16,13 +16,14 @@ from catalog import updates as catalog_updates
 from downloads import updates
 from downloads.models import UpdateRun
 from modella.errors import ModellaError
+from modella.ids import parse_id
 
 FINISHED = ("completed", "failed", "cancelled")
 
 
 def _run(request: HttpRequest) -> UpdateRun | None:
-    run_id = request.GET.get("run", "")
-    return UpdateRun.objects.filter(pk=int(run_id)).first() if run_id.isdigit() else None
+    run_id = parse_id(request.GET.get("run", ""))
+    return UpdateRun.objects.filter(pk=run_id).first() if run_id is not None else None
 
 
 @login_required

@@ -19,6 +19,7 @@ from links import registry
 from links.models import AppFolder, Link
 from modella.drf import Pagination, paginated
 from modella.errors import InvalidInput
+from modella.ids import parse_id
 
 
 class StaffOnly(IsAdminUser):
@@ -155,9 +156,10 @@ def links(request: Request) -> Response:
     rows = Link.objects.order_by("app_id", "link_path")
     app = request.query_params.get("app")
     if app is not None:
-        if not app.isascii() or not app.isdigit():  # "²" is a digit to isdigit() but not to int()
+        app_id = parse_id(app)
+        if app_id is None:
             raise InvalidInput(_("“app” must be the id of an app folder."), details={"app": app})
-        rows = rows.filter(app_id=int(app))
+        rows = rows.filter(app_id=app_id)
     paginator = Pagination()
     return paginator.get_paginated_response(LinkSerializer(paginator.paginate_queryset(rows, request),
                                                            many=True).data)

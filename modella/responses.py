@@ -1,8 +1,8 @@
 """How every page action ends, the same for every app: htmx gets the notices fragment and an
 event that refreshes the page's lists; without JavaScript, a redirect back where the user was."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -12,8 +12,11 @@ from storage.templatetags.storage_tags import format_size
 
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """Where to go back to: `next` or the Referer, when it is a path or a URL on this host."""
     target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A bare word ("abc") passes the host check as a relative URL but is no page to return to.
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and \
+            (target.startswith("/") or target.startswith(("http://", "https://"))):
         return target
     return fallback
 
@@ -30,7 +33,7 @@ def action_done(request: HttpRequest, fallback: str = "home", close_dialog: bool
         response["HX-Retarget"] = "#notices"
         response["HX-Reswap"] = "innerHTML"
         return response
-    return redirect(safe_next(request, reverse(fallback)))
+    return HttpResponseRedirect(safe_next(request, reverse(fallback)))  # a URL, never a view name
 
 
 def refusal_text(exc: InsufficientStorage) -> str:

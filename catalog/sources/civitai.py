@@ -159,7 +159,7 @@ def _throttle(host: str) -> None:
 
 def _retry_after(response: requests.Response) -> float | None:
     value = (response.headers.get("Retry-After") or "").strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]+", value):  # not isdigit(): "²" passes it, float() fails
         return float(value)
     return None
 
