@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from catalog.models import ModelRepository, ModelVariant, Source
 from catalog.sources import civitai
 from modella.errors import AlreadyExists, InvalidInput, NotFound, RemoteUnauthorized
+from modella.ids import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,10 @@ VERSIONS_PER_PAGE = 10
 
 def model_id_of(repo: str) -> int:
     prefix, _sep, number = (repo or "").partition(":")
-    if prefix != "civitai" or not number.isdigit():
+    model_id = parse_id(number) if prefix == "civitai" else None
+    if model_id is None:
         raise InvalidInput(_("“%(repo)s” is not a Civitai model (civitai:<id>).") % {"repo": repo})
-    return int(number)
+    return model_id
 
 
 # --- the catalog ----------------------------------------------------------------------------------

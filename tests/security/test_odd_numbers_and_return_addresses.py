@@ -60,3 +60,12 @@ def test_a_retry_after_in_seconds_is_honoured():
     response.headers["Retry-After"] = "120"
     assert engine.parse_retry_after(response) == 120.0
     assert civitai._retry_after(response) == 120.0
+
+
+@pytest.mark.parametrize("repo", ["civitai:²", "civitai:" + "9" * 30, "civitai:", "civitai:-1", "hf:12"])
+def test_an_odd_civitai_model_id_is_refused_clearly(repo):
+    from catalog.civitai_store import model_id_of
+    from modella.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="is not a Civitai model"):
+        model_id_of(repo)
